@@ -1,0 +1,95 @@
+/* error.c - status codes, their texts and the per-handle error state. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *dlz_strerror(int code) {
+    switch (code) {
+    case DLZ_OK:
+        return "success";
+    case DLZ_END:
+        return "no more items";
+    case DLZ_EMISUSE:
+        return "bad argument or call in the wrong state";
+    case DLZ_EIO:
+        return "input/output error";
+    case DLZ_EFORMAT:
+        return "malformed data";
+    case DLZ_ENOTFOUND:
+        return "entry not found";
+    case DLZ_EUNSUPPORTED:
+        return "unsupported feature";
+    case DLZ_ELIMIT:
+        return "limit exceeded";
+    case DLZ_ENOMEM:
+        return "out of memory";
+    default:
+        return "unknown status code";
+    }
+}
+
+int dlzi_err_set(dlzi_err *err, int code, const char *fmt, ...) {
+    if (err == NULL) {
+        return code;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->code = code;
+    err->sys = 0;
+    return code;
+}
+
+int dlzi_err_sys(dlzi_err *err, int errnum, const char *fmt, ...) {
+    if (err == NULL) {
+        return DLZ_EIO;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof err->msg) {
+        snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(errnum));
+    }
+    err->code = DLZ_EIO;
+    err->sys = errnum;
+    return DLZ_EIO;
+}
+
+void dlzi_err_clear(dlzi_err *err) {
+    if (err != NULL) {
+        err->code = DLZ_OK;
+        err->sys = 0;
+        err->msg[0] = '\0';
+    }
+}
+
+void dlzi_err_prefix(dlzi_err *err, const char *fmt, ...) {
+    if (err == NULL) {
+        return;
+    }
+    char prefix[256];
+    char old[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    /* prefix + ": " + old, truncated to the buffer */
+    size_t pl = strlen(prefix), ol = strlen(old), cap = sizeof err->msg - 1;
+    if (pl > cap) {
+        pl = cap;
+    }
+    memcpy(err->msg, prefix, pl);
+    size_t at = pl;
+    for (const char *sep = ": "; *sep != '\0' && at < cap; sep++) {
+        err->msg[at++] = *sep;
+    }
+    if (ol > cap - at) {
+        ol = cap - at;
+    }
+    memcpy(err->msg + at, old, ol);
+    err->msg[at + ol] = '\0';
+}

@@ -1,0 +1,395 @@
+/* zipwrite.c - a sequential zip writer laid out like java.util.zip.
+ *
+ * Why not libzip for writing: libzip writes only inside zip_close(), needs a
+ * seekable target and never fsyncs.  Writing sequentially lets one code path
+ * serve files, pipes, callbacks and memory, keeps memory use flat however
+ * large an array is, and gives exactly the layout both of DL4J's readers
+ * (ZipFile and ZipInputStream) accept. */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define SIG_LOCAL 0x04034b50u
+#define SIG_DESCRIPTOR 0x08074b50u
+#define SIG_CENTRAL 0x02014b50u
+#define SIG_END 0x06054b50u
+#define SIG_END64 0x06064b50u
+#define SIG_LOCATOR64 0x07064b50u
+#define FLAG_DESCRIPTOR 0x0008u
+#define FLAG_UTF8 0x0800u
+#define MAX32 0xFFFFFFFFu
+
+static void dos_time(int64_t t, uint16_t *dtime, uint16_t *ddate) {
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (localtime_r(&tt, &tm) == NULL || tm.tm_year < 80) {
+        *dtime = 0;
+        *ddate = (1 << 5) | 1; /* 1980-01-01 */
+        return;
+    }
+    if (tm.tm_year > 207) {
+        tm.tm_year = 207; /* DOS dates end in 2107 */
+    }
+    *dtime = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
+    *ddate = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
+}
+
+void dlzi_zw_init(dlzi_zw *zw, dlzi_out *out, int64_t mtime, dlzi_err *err) {
+    memset(zw, 0, sizeof *zw);
+    zw->out = out;
+    zw->err = err;
+    dos_time(mtime, &zw->dostime, &zw->dosdate);
+}
+
+static int flush(dlzi_zw *zw) {
+    if (zw->blen > 0) {
+        int rc = zw->out->write(zw->out, zw->buf, zw->blen);
+        zw->blen = 0;
+        if (rc != DLZ_OK) {
+            zw->failed = 1;
+            return rc;
+        }
+    }
+    return DLZ_OK;
+}
+
+static int put(dlzi_zw *zw, const void *p, size_t n) {
+    const unsigned char *s = p;
+    zw->offset += n;
+    if (n >= sizeof zw->buf) {
+        int rc = flush(zw);
+        if (rc == DLZ_OK) {
+            rc = zw->out->write(zw->out, s, n);
+        }
+        if (rc != DLZ_OK) {
+            zw->failed = 1;
+        }
+        return rc;
+    }
+    if (zw->blen + n > sizeof zw->buf) {
+        int rc = flush(zw);
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+    }
+    memcpy(zw->buf + zw->blen, s, n);
+    zw->blen += n;
+    return DLZ_OK;
+}
+
+static int check_state(dlzi_zw *zw, int want_open) {
+    if (zw->failed) {
+        return zw->err && zw->err->code != DLZ_OK ? zw->err->code : DLZ_EMISUSE;
+    }
+    if (zw->open != want_open) {
+        return dlzi_err_set(zw->err, DLZ_EMISUSE,
+                            want_open ? "no zip entry is open" : "a zip entry is still open");
+    }
+    return DLZ_OK;
+}
+
+static int fail(dlzi_zw *zw, int rc) {
+    zw->failed = 1;
+    return rc;
+}
+
+int dlzi_zw_begin(dlzi_zw *zw, const char *name, int method, int level, uint64_t size,
+                  uint32_t crc) {
+    int rc = check_state(zw, 0);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    size_t nlen = strlen(name);
+    if (nlen == 0 || nlen > 0xFFFF) {
+        return dlzi_err_set(zw->err, DLZ_EMISUSE, "zip entry name length %zu out of range", nlen);
+    }
+    if (method != DLZ_METHOD_STORE && method != DLZ_METHOD_DEFLATE) {
+        return dlzi_err_set(zw->err, DLZ_EMISUSE, "unknown compression method %d", method);
+    }
+    if (method == DLZ_METHOD_DEFLATE && (level < 1 || level > 9)) {
+        return dlzi_err_set(zw->err, DLZ_EMISUSE, "deflate level %d out of range 1..9", level);
+    }
+    for (size_t i = 0; i < zw->n; i++) {
+        if (strcmp(zw->entries[i].name, name) == 0) {
+            return dlzi_err_set(zw->err, DLZ_EMISUSE, "duplicate zip entry %s", name);
+        }
+    }
+    if (zw->n == zw->cap) {
+        size_t cap = zw->cap ? zw->cap * 2 : 8;
+        dlzi_zw_entry *e = dlzi_realloc(zw->entries, cap * sizeof *e);
+        if (e == NULL) {
+            return dlzi_err_set(zw->err, DLZ_ENOMEM, "out of memory");
+        }
+        zw->entries = e;
+        zw->cap = cap;
+    }
+    dlzi_zw_entry *e = &zw->entries[zw->n];
+    memset(e, 0, sizeof *e);
+    e->name = dlzi_strdup(name);
+    if (e->name == NULL) {
+        return dlzi_err_set(zw->err, DLZ_ENOMEM, "out of memory");
+    }
+    e->offset = zw->offset;
+    e->method = (uint16_t)method;
+    e->flags = FLAG_UTF8 | (method == DLZ_METHOD_DEFLATE ? FLAG_DESCRIPTOR : 0);
+    zw->n++;
+
+    if (method == DLZ_METHOD_DEFLATE) {
+        memset(&zw->zs, 0, sizeof zw->zs);
+        int zrc = deflateInit2(&zw->zs, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+        if (zrc != Z_OK) {
+            return fail(zw, dlzi_err_set(zw->err, zrc == Z_MEM_ERROR ? DLZ_ENOMEM : DLZ_EIO,
+                                         "%s: deflateInit2 failed (%d)", name, zrc));
+        }
+        zw->zs_live = 1;
+    }
+    zw->open = 1;
+    zw->method = (uint16_t)method;
+    zw->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    zw->declared_crc = crc;
+    zw->declared_size = size;
+    zw->usize = zw->csize = 0;
+
+    int zip64 = method == DLZ_METHOD_STORE && size >= MAX32;
+    unsigned char h[30 + 20];
+    dlzi_put_le32(h, SIG_LOCAL);
+    dlzi_put_le16(h + 4, zip64 ? 45 : 20);
+    dlzi_put_le16(h + 6, e->flags);
+    dlzi_put_le16(h + 8, (uint16_t)method);
+    dlzi_put_le16(h + 10, zw->dostime);
+    dlzi_put_le16(h + 12, zw->dosdate);
+    if (method == DLZ_METHOD_STORE) {
+        dlzi_put_le32(h + 14, crc);
+        dlzi_put_le32(h + 18, zip64 ? MAX32 : (uint32_t)size);
+        dlzi_put_le32(h + 22, zip64 ? MAX32 : (uint32_t)size);
+    } else {
+        memset(h + 14, 0, 12);
+    }
+    dlzi_put_le16(h + 26, (uint16_t)nlen);
+    dlzi_put_le16(h + 28, zip64 ? 20 : 0);
+    if ((rc = put(zw, h, 30)) != DLZ_OK || (rc = put(zw, name, nlen)) != DLZ_OK) {
+        return fail(zw, rc);
+    }
+    if (zip64) {
+        dlzi_put_le16(h, 1);
+        dlzi_put_le16(h + 2, 16);
+        dlzi_put_le64(h + 4, size);
+        dlzi_put_le64(h + 12, size);
+        if ((rc = put(zw, h, 20)) != DLZ_OK) {
+            return fail(zw, rc);
+        }
+    }
+    return DLZ_OK;
+}
+
+/* Runs deflate over the input (with mode Z_FINISH: to the end of the stream)
+   and writes what it produces; the zpipe.c loop, fed at most 1 GiB at a time
+   because avail_in is 32-bit. */
+static int deflate_run(dlzi_zw *zw, const void *p, size_t n, int mode) {
+    unsigned char out[65536];
+    const unsigned char *in = p;
+    do {
+        size_t chunk = n > (1u << 30) ? (1u << 30) : n;
+        zw->zs.next_in = (Bytef *)(uintptr_t)in;
+        zw->zs.avail_in = (uInt)chunk;
+        in += chunk;
+        n -= chunk;
+        int flush_mode = n == 0 ? mode : Z_NO_FLUSH;
+        do {
+            zw->zs.next_out = out;
+            zw->zs.avail_out = sizeof out;
+            if (deflate(&zw->zs, flush_mode) == Z_STREAM_ERROR) {
+                return fail(zw, dlzi_err_set(zw->err, DLZ_EIO, "deflate failed"));
+            }
+            size_t produced = sizeof out - zw->zs.avail_out;
+            if (produced > 0) {
+                int rc = put(zw, out, produced);
+                if (rc != DLZ_OK) {
+                    return fail(zw, rc);
+                }
+                zw->csize += produced;
+            }
+        } while (zw->zs.avail_out == 0);
+    } while (n > 0);
+    return DLZ_OK;
+}
+
+int dlzi_zw_data(dlzi_zw *zw, const void *p, size_t n) {
+    int rc = check_state(zw, 1);
+    if (rc != DLZ_OK || n == 0) {
+        return rc;
+    }
+    /* crc32() takes a 32-bit length. */
+    const unsigned char *b = p;
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done > (1u << 30) ? (1u << 30) : n - done;
+        zw->crc = (uint32_t)crc32(zw->crc, b + done, (uInt)k);
+        done += k;
+    }
+    zw->usize += n;
+    if (zw->method == DLZ_METHOD_STORE) {
+        if (zw->usize > zw->declared_size) {
+            return fail(zw, dlzi_err_set(zw->err, DLZ_EMISUSE,
+                                         "%s: more data than the %" PRIu64 " bytes declared",
+                                         zw->entries[zw->n - 1].name, zw->declared_size));
+        }
+        zw->csize += n;
+        rc = put(zw, p, n);
+        return rc != DLZ_OK ? fail(zw, rc) : DLZ_OK;
+    }
+    return deflate_run(zw, p, n, Z_NO_FLUSH);
+}
+
+int dlzi_zw_emit(void *ctx, const void *p, size_t n) {
+    return dlzi_zw_data(ctx, p, n);
+}
+
+int dlzi_zw_end(dlzi_zw *zw) {
+    int rc = check_state(zw, 1);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    dlzi_zw_entry *e = &zw->entries[zw->n - 1];
+    if (zw->method == DLZ_METHOD_STORE) {
+        if (zw->usize != zw->declared_size || zw->crc != zw->declared_crc) {
+            return fail(zw, dlzi_err_set(zw->err, DLZ_EMISUSE,
+                                         "%s: data changed while being written (size %" PRIu64
+                                         " of %" PRIu64 ", crc %08x of %08x)",
+                                         e->name, zw->usize, zw->declared_size, zw->crc,
+                                         zw->declared_crc));
+        }
+    } else {
+        rc = deflate_run(zw, NULL, 0, Z_FINISH);
+        deflateEnd(&zw->zs);
+        zw->zs_live = 0;
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+        unsigned char d[24];
+        dlzi_put_le32(d, SIG_DESCRIPTOR);
+        dlzi_put_le32(d + 4, zw->crc);
+        size_t dl;
+        if (zw->usize >= MAX32 || zw->csize >= MAX32) {
+            dlzi_put_le64(d + 8, zw->csize);
+            dlzi_put_le64(d + 16, zw->usize);
+            dl = 24;
+        } else {
+            dlzi_put_le32(d + 8, (uint32_t)zw->csize);
+            dlzi_put_le32(d + 12, (uint32_t)zw->usize);
+            dl = 16;
+        }
+        if ((rc = put(zw, d, dl)) != DLZ_OK) {
+            return fail(zw, rc);
+        }
+    }
+    e->crc = zw->crc;
+    e->size = zw->usize;
+    e->csize = zw->csize;
+    zw->open = 0;
+    return DLZ_OK;
+}
+
+int dlzi_zw_finish(dlzi_zw *zw) {
+    int rc = check_state(zw, 0);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    uint64_t cd_start = zw->offset;
+    int need64 = zw->n > 0xFFFF;
+    for (size_t i = 0; i < zw->n; i++) {
+        const dlzi_zw_entry *e = &zw->entries[i];
+        unsigned char h[46], x[28];
+        size_t xl = 0;
+        int big_u = e->size >= MAX32, big_c = e->csize >= MAX32, big_o = e->offset >= MAX32;
+        if (big_u || big_c || big_o) {
+            xl = 4;
+            if (big_u) {
+                dlzi_put_le64(x + xl, e->size);
+                xl += 8;
+            }
+            if (big_c) {
+                dlzi_put_le64(x + xl, e->csize);
+                xl += 8;
+            }
+            if (big_o) {
+                dlzi_put_le64(x + xl, e->offset);
+                xl += 8;
+            }
+            dlzi_put_le16(x, 1);
+            dlzi_put_le16(x + 2, (uint16_t)(xl - 4));
+        }
+        size_t nlen = strlen(e->name);
+        dlzi_put_le32(h, SIG_CENTRAL);
+        dlzi_put_le16(h + 4, xl ? 45 : 20); /* made by: MS-DOS, like the JDK */
+        dlzi_put_le16(h + 6, xl ? 45 : 20);
+        dlzi_put_le16(h + 8, e->flags);
+        dlzi_put_le16(h + 10, e->method);
+        dlzi_put_le16(h + 12, zw->dostime);
+        dlzi_put_le16(h + 14, zw->dosdate);
+        dlzi_put_le32(h + 16, e->crc);
+        dlzi_put_le32(h + 20, big_c ? MAX32 : (uint32_t)e->csize);
+        dlzi_put_le32(h + 24, big_u ? MAX32 : (uint32_t)e->size);
+        dlzi_put_le16(h + 28, (uint16_t)nlen);
+        dlzi_put_le16(h + 30, (uint16_t)xl);
+        memset(h + 32, 0, 10); /* comment length, disk, internal and external attributes */
+        dlzi_put_le32(h + 42, big_o ? MAX32 : (uint32_t)e->offset);
+        if ((rc = put(zw, h, 46)) != DLZ_OK || (rc = put(zw, e->name, nlen)) != DLZ_OK ||
+            (xl && (rc = put(zw, x, xl)) != DLZ_OK)) {
+            return fail(zw, rc);
+        }
+    }
+    uint64_t cd_size = zw->offset - cd_start;
+    if (cd_start >= MAX32 || cd_size >= MAX32) {
+        need64 = 1;
+    }
+    if (need64) {
+        uint64_t end64_at = zw->offset;
+        unsigned char z[56 + 20];
+        dlzi_put_le32(z, SIG_END64);
+        dlzi_put_le64(z + 4, 44);
+        dlzi_put_le16(z + 12, 45);
+        dlzi_put_le16(z + 14, 45);
+        dlzi_put_le32(z + 16, 0);
+        dlzi_put_le32(z + 20, 0);
+        dlzi_put_le64(z + 24, zw->n);
+        dlzi_put_le64(z + 32, zw->n);
+        dlzi_put_le64(z + 40, cd_size);
+        dlzi_put_le64(z + 48, cd_start);
+        dlzi_put_le32(z + 56, SIG_LOCATOR64);
+        dlzi_put_le32(z + 60, 0);
+        dlzi_put_le64(z + 64, end64_at);
+        dlzi_put_le32(z + 72, 1);
+        if ((rc = put(zw, z, sizeof z)) != DLZ_OK) {
+            return fail(zw, rc);
+        }
+    }
+    unsigned char end[22];
+    uint16_t cnt = zw->n > 0xFFFF ? 0xFFFF : (uint16_t)zw->n;
+    dlzi_put_le32(end, SIG_END);
+    dlzi_put_le16(end + 4, 0);
+    dlzi_put_le16(end + 6, 0);
+    dlzi_put_le16(end + 8, cnt);
+    dlzi_put_le16(end + 10, cnt);
+    dlzi_put_le32(end + 12, cd_size >= MAX32 ? MAX32 : (uint32_t)cd_size);
+    dlzi_put_le32(end + 16, cd_start >= MAX32 ? MAX32 : (uint32_t)cd_start);
+    dlzi_put_le16(end + 20, 0);
+    if ((rc = put(zw, end, sizeof end)) != DLZ_OK) {
+        return fail(zw, rc);
+    }
+    return flush(zw);
+}
+
+void dlzi_zw_cleanup(dlzi_zw *zw) {
+    if (zw->zs_live) {
+        deflateEnd(&zw->zs);
+        zw->zs_live = 0;
+    }
+    for (size_t i = 0; i < zw->n; i++) {
+        dlzi_free(zw->entries[i].name);
+    }
+    dlzi_free(zw->entries);
+    zw->entries = NULL;
+    zw->n = zw->cap = 0;
+}

@@ -1,0 +1,342 @@
+/* testutil.c - shared helpers of the C tests. */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *tu_corpus_dir(void) {
+    const char *d = getenv("DLZ_CORPUS");
+    struct stat st;
+    if (d == NULL || stat(d, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return NULL;
+    }
+    return d;
+}
+
+const char *tu_corpus_path(const char *rel) {
+    static char buf[4096];
+    const char *d = tu_corpus_dir();
+    snprintf(buf, sizeof buf, "%s/%s", d ? d : "(no corpus)", rel);
+    return buf;
+}
+
+unsigned char *tu_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fail_msg("cannot open %s: %s", path, strerror(errno));
+    }
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *b = malloc(cap + 1);
+    assert_non_null(b);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            b = realloc(b, cap + 1);
+            assert_non_null(b);
+        }
+        size_t k = fread(b + n, 1, cap - n, f);
+        if (k == 0) {
+            break;
+        }
+        n += k;
+    }
+    fclose(f);
+    b[n] = 0;
+    *len = n;
+    return b;
+}
+
+void tu_write_file(const char *path, const void *buf, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        fail_msg("cannot create %s: %s", path, strerror(errno));
+    }
+    if (len > 0 && fwrite(buf, 1, len, f) != len) {
+        fail_msg("cannot write %s", path);
+    }
+    if (fclose(f) != 0) {
+        fail_msg("cannot close %s", path);
+    }
+}
+
+char *tu_mkdtemp(void) {
+    const char *t = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/dlztest.XXXXXX", t ? t : "/tmp");
+    char *d = mkdtemp(tmpl);
+    if (d == NULL) {
+        fail_msg("mkdtemp: %s", strerror(errno));
+    }
+    char *r = malloc(strlen(d) + 1);
+    strcpy(r, d);
+    return r;
+}
+
+void tu_rm_rf(const char *dir) {
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+    struct dirent *e;
+    char p[4096];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            tu_rm_rf(p);
+        } else {
+            unlink(p);
+        }
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int tu_list_dir(const char *dir, const char *suffix, char **names, int max) {
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return 0;
+    }
+    int n = 0;
+    struct dirent *e;
+    size_t sl = strlen(suffix);
+    while ((e = readdir(d)) != NULL && n < max) {
+        size_t l = strlen(e->d_name);
+        if (l >= sl && strcmp(e->d_name + l - sl, suffix) == 0) {
+            size_t pl = strlen(dir) + l + 2;
+            names[n] = malloc(pl);
+            snprintf(names[n], pl, "%s/%s", dir, e->d_name);
+            n++;
+        }
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    return n;
+}
+
+#include <zlib.h>
+
+static uint32_t le32(const unsigned char *p) {
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint16_t le16(const unsigned char *p) {
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+int tu_zip_list(const unsigned char *z, size_t len, tu_zip_entry *out, int max) {
+    if (len < 22) {
+        return -1;
+    }
+    size_t e = len - 22;
+    for (;;) {
+        if (le32(z + e) == 0x06054b50u) {
+            break;
+        }
+        if (e == 0 || len - e > 22 + 65535) {
+            return -1;
+        }
+        e--;
+    }
+    int n = le16(z + e + 10);
+    size_t p = le32(z + e + 16);
+    int k = 0;
+    for (int i = 0; i < n && k < max; i++) {
+        if (p + 46 > len || le32(z + p) != 0x02014b50u) {
+            return -1;
+        }
+        tu_zip_entry *t = &out[k++];
+        memset(t, 0, sizeof *t);
+        t->flags = le16(z + p + 8);
+        t->method = le16(z + p + 10);
+        t->crc = le32(z + p + 16);
+        t->csize = le32(z + p + 20);
+        t->size = le32(z + p + 24);
+        size_t nl = le16(z + p + 28), xl = le16(z + p + 30), cl = le16(z + p + 32);
+        t->local_offset = le32(z + p + 42);
+        memcpy(t->name, z + p + 46, nl < 255 ? nl : 255);
+        size_t lo = (size_t)t->local_offset;
+        if (lo + 30 <= len) {
+            t->data_offset = lo + 30 + le16(z + lo + 26) + le16(z + lo + 28);
+        }
+        p += 46 + nl + xl + cl;
+    }
+    return k;
+}
+
+unsigned char *tu_zip_extract(const unsigned char *z, size_t len, const char *name,
+                              size_t *outlen) {
+    tu_zip_entry es[512];
+    int n = tu_zip_list(z, len, es, 512);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(es[i].name, name) != 0) {
+            continue;
+        }
+        unsigned char *o = malloc(es[i].size + 1);
+        assert_non_null(o);
+        if (es[i].method == 0) {
+            memcpy(o, z + es[i].data_offset, es[i].size);
+        } else {
+            z_stream s;
+            memset(&s, 0, sizeof s);
+            assert_int_equal(inflateInit2(&s, -MAX_WBITS), Z_OK);
+            s.next_in = (Bytef *)(uintptr_t)(z + es[i].data_offset);
+            s.avail_in = (uInt)es[i].csize;
+            s.next_out = o;
+            s.avail_out = (uInt)es[i].size + 1;
+            int rc = inflate(&s, Z_FINISH);
+            inflateEnd(&s);
+            assert_int_equal(rc, Z_STREAM_END);
+            assert_int_equal(s.total_out, es[i].size);
+        }
+        o[es[i].size] = 0;
+        *outlen = es[i].size;
+        return o;
+    }
+    return NULL;
+}
+
+static int64_t be_int(const unsigned char *p, int w) {
+    uint64_t v = 0;
+    for (int i = 0; i < w; i++) {
+        v = v << 8 | p[i];
+    }
+    if (w < 8 && (v >> (8 * w - 1)) & 1) {
+        v |= ~(uint64_t)0 << (8 * w);
+    }
+    return (int64_t)v;
+}
+
+static int utf(const unsigned char *b, size_t len, size_t *o, char *dst, size_t cap) {
+    if (*o + 2 > len) {
+        return -1;
+    }
+    size_t n = (size_t)b[*o] << 8 | b[*o + 1];
+    if (n >= cap || *o + 2 + n > len) {
+        return -1;
+    }
+    memcpy(dst, b + *o + 2, n);
+    dst[n] = 0;
+    *o += 2 + n;
+    return 0;
+}
+
+static double half_val(unsigned h) {
+    int e = (h >> 10) & 31, m = h & 1023;
+    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+    return (h & 0x8000) ? -v : v;
+}
+
+/* One data-buffer record: mode, length, type, elements. */
+static int buffer(const unsigned char *b, size_t len, size_t *o, char *mode, char *dtype,
+                  int64_t *n, const unsigned char **data, int *w) {
+    if (utf(b, len, o, mode, 32) != 0) {
+        return -1;
+    }
+    int lw =
+        (strcmp(mode, "JAVACPP") == 0 || strcmp(mode, "HEAP") == 0 || strcmp(mode, "DIRECT") == 0)
+            ? 4
+            : 8;
+    if (*o + (size_t)lw > len) {
+        return -1;
+    }
+    *n = be_int(b + *o, lw);
+    *o += (size_t)lw;
+    if (utf(b, len, o, dtype, 16) != 0) {
+        return -1;
+    }
+    *w = strcmp(dtype, "DOUBLE") == 0 || strcmp(dtype, "LONG") == 0 ? 8
+         : strcmp(dtype, "HALF") == 0                               ? 2
+                                                                    : 4;
+    if (*n < 0 || *o + (size_t)*n * (size_t)*w > len) {
+        return -1;
+    }
+    *data = b + *o;
+    *o += (size_t)*n * (size_t)*w;
+    return 0;
+}
+
+int tu_parse_array(const unsigned char *b, size_t len, tu_array *a) {
+    memset(a, 0, sizeof *a);
+    size_t o = 0;
+    char smode[32], stype[16];
+    int64_t sn;
+    const unsigned char *sd;
+    int sw;
+    if (buffer(b, len, &o, smode, stype, &sn, &sd, &sw) != 0 || sn < 4) {
+        return -1;
+    }
+    a->rank = (int)be_int(sd, sw);
+    if (a->rank < 0 || a->rank > 32 || sn != 2 * a->rank + 4) {
+        return -1;
+    }
+    for (int i = 0; i < a->rank; i++) {
+        a->shape[i] = be_int(sd + (size_t)(1 + i) * (size_t)sw, sw);
+        a->strides[i] = be_int(sd + (size_t)(1 + a->rank + i) * (size_t)sw, sw);
+    }
+    a->order = (char)be_int(sd + (size_t)(sn - 1) * (size_t)sw, sw);
+    const unsigned char *dd;
+    int dw;
+    if (buffer(b, len, &o, a->mode, a->dtype, &a->n, &dd, &dw) != 0) {
+        return -1;
+    }
+    strcpy(a->mode, smode);
+    a->v = malloc(sizeof(double) * (size_t)(a->n ? a->n : 1));
+    a->bits = malloc(sizeof(uint64_t) * (size_t)(a->n ? a->n : 1));
+    for (int64_t i = 0; i < a->n; i++) {
+        const unsigned char *p = dd + i * dw;
+        uint64_t bits =
+            (uint64_t)be_int(p, dw) & (dw == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * dw)) - 1);
+        a->bits[i] = bits;
+        if (strcmp(a->dtype, "FLOAT") == 0) {
+            uint32_t u = (uint32_t)bits;
+            float f;
+            memcpy(&f, &u, 4);
+            a->v[i] = f;
+        } else if (strcmp(a->dtype, "DOUBLE") == 0) {
+            memcpy(&a->v[i], &bits, 8);
+        } else if (strcmp(a->dtype, "HALF") == 0) {
+            a->v[i] = half_val((unsigned)bits);
+        } else {
+            a->v[i] = (double)be_int(p, dw);
+        }
+    }
+    return 0;
+}
+
+void tu_array_free(tu_array *a) {
+    free(a->v);
+    free(a->bits);
+    a->v = NULL;
+    a->bits = NULL;
+}
+
+static int64_t tu_pos(const tu_array *a, int64_t i) {
+    int64_t pos = 0;
+    for (int k = a->rank - 1; k >= 0; k--) {
+        int64_t d = a->shape[k] ? i % a->shape[k] : 0;
+        i = a->shape[k] ? i / a->shape[k] : 0;
+        pos += d * a->strides[k];
+    }
+    return pos;
+}
+
+double tu_array_at(const tu_array *a, int64_t i) {
+    return a->v[tu_pos(a, i)];
+}
+
+uint64_t tu_array_bits_at(const tu_array *a, int64_t i) {
+    return a->bits[tu_pos(a, i)];
+}

@@ -1,0 +1,83 @@
+/* testutil.h - shared helpers of the C tests (cmocka). */
+#ifndef DLZ_TESTUTIL_H
+#define DLZ_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "dlz.h"
+
+/* The DL4J corpus folder ($DLZ_CORPUS), or NULL when it does not exist. */
+const char *tu_corpus_dir(void);
+/* Path under the corpus folder (static buffer, one at a time). */
+const char *tu_corpus_path(const char *rel);
+/* Reads a whole file; the buffer is malloc'ed with a NUL after *len bytes. */
+unsigned char *tu_read_file(const char *path, size_t *len);
+/* Writes a file; fails the test on error. */
+void tu_write_file(const char *path, const void *buf, size_t len);
+/* A fresh temporary directory (removed by tu_rm_rf). */
+char *tu_mkdtemp(void);
+void tu_rm_rf(const char *dir);
+/* Lists *.zip / *.bin names in a corpus sub-folder; returns count, fills names
+   (malloc'ed paths) up to max. */
+int tu_list_dir(const char *dir, const char *suffix, char **names, int max);
+
+/* Fails the test with the reader/writer message when rc != DLZ_OK. */
+#define TU_OK_R(r, expr)                                                                           \
+    do {                                                                                           \
+        int tu_rc_ = (expr);                                                                       \
+        if (tu_rc_ != DLZ_OK) {                                                                    \
+            fail_msg("%s = %d (%s): %s", #expr, tu_rc_, dlz_strerror(tu_rc_),                      \
+                     dlz_reader_errmsg(r));                                                        \
+        }                                                                                          \
+    } while (0)
+#define TU_OK_W(w, expr)                                                                           \
+    do {                                                                                           \
+        int tu_rc_ = (expr);                                                                       \
+        if (tu_rc_ != DLZ_OK) {                                                                    \
+            fail_msg("%s = %d (%s): %s", #expr, tu_rc_, dlz_strerror(tu_rc_),                      \
+                     dlz_writer_errmsg(w));                                                        \
+        }                                                                                          \
+    } while (0)
+
+#endif
+
+/* A zip entry as found by the test's own central-directory walk (independent
+   of libzip and of libdlz). */
+typedef struct tu_zip_entry {
+    char name[256];
+    uint64_t local_offset; /* local header */
+    uint64_t data_offset;  /* first byte of the (compressed) data */
+    uint64_t csize, size;
+    uint32_t crc;
+    int method;
+    uint16_t flags;
+} tu_zip_entry;
+
+/* Walks the central directory of an in-memory zip; returns the entry count
+   (at most max) or -1 if the EOCD is not found. */
+int tu_zip_list(const unsigned char *z, size_t len, tu_zip_entry *out, int max);
+/* Extracts an entry (stored or deflated) with zlib; malloc'ed, NULL if absent. */
+unsigned char *tu_zip_extract(const unsigned char *z, size_t len, const char *name, size_t *outlen);
+
+/* An independent, deliberately simple decoder of an ND4J array record, used
+   as the reference the library is compared against.  Supports the layouts
+   the corpus holds: INT/LONG shape buffers, FLOAT/DOUBLE/HALF/INT/LONG data. */
+typedef struct tu_array {
+    char mode[32], dtype[16];
+    int rank;
+    int64_t shape[32], strides[32];
+    char order;
+    int64_t n;
+    double *v;      /* buffer order */
+    uint64_t *bits; /* raw element bits, buffer order */
+} tu_array;
+int tu_parse_array(const unsigned char *b, size_t len, tu_array *a);
+void tu_array_free(tu_array *a);
+/* Value at logical row-major index i through the strides. */
+double tu_array_at(const tu_array *a, int64_t i);
+uint64_t tu_array_bits_at(const tu_array *a, int64_t i);
