@@ -373,8 +373,8 @@ int dlz_writer_put_configuration(dlz_writer *w, const char *json, size_t len) {
     if (json == NULL) {
         return misuse(w, "dlz_writer_put_configuration: NULL text");
     }
-    char *ascii;
-    size_t alen;
+    char *ascii = NULL;
+    size_t alen = 0;
     int rc = ascii_json(w, json, len, &ascii, &alen);
     if (rc != DLZ_OK) {
         return rc;
