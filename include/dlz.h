@@ -395,8 +395,8 @@ DLZ_API void dlz_writer_free(dlz_writer *w);
 
 /**
  * Array record format: DLZ_GEN_MIXED (default; DL4J >= 1.0.0-beta4) or
- * DLZ_GEN_JAVACPP (every DL4J; FLOAT and DOUBLE arrays only, as older DL4J
- * cannot read other types).  Before opening.  @since 0.1.0
+ * DLZ_GEN_JAVACPP (every DL4J; FLOAT, DOUBLE and HALF arrays only, the types
+ * DL4J before 1.0.0-beta4 can read).  Before opening.  @since 0.1.0
  */
 DLZ_API int dlz_writer_set_generation(dlz_writer *w, dlz_generation g);
 

@@ -30,7 +30,10 @@ static void dos_time(int64_t t, uint16_t *dtime, uint16_t *ddate) {
         return;
     }
     if (tm.tm_year > 207) {
-        tm.tm_year = 207; /* DOS dates end in 2107 */
+        /* DOS dates end with 2107: clamp to its last representable moment */
+        *dtime = (uint16_t)(23 << 11 | 59 << 5 | 29);
+        *ddate = (uint16_t)(127 << 9 | 12 << 5 | 31);
+        return;
     }
     *dtime = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
     *ddate = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);

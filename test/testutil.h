@@ -81,3 +81,8 @@ void tu_array_free(tu_array *a);
 /* Value at logical row-major index i through the strides. */
 double tu_array_at(const tu_array *a, int64_t i);
 uint64_t tu_array_bits_at(const tu_array *a, int64_t i);
+
+/* SHA-256 of a buffer as 64 lowercase hex digits (out must hold 65 bytes). */
+void tu_sha256_hex(const void *data, size_t len, char out[65]);
+/* Parses lowercase/uppercase hex into a malloc'ed buffer; NULL if invalid. */
+unsigned char *tu_unhex(const char *hex, size_t *len);

@@ -19,7 +19,10 @@ static void rewrite(const char *json, size_t jlen, const dlz_array *c, const dlz
         dlz_writer_put_configuration(w, json, jlen) == DLZ_OK &&
         dlz_writer_put_coefficients(w, c) == DLZ_OK &&
         (u == NULL || dlz_writer_put_updater(w, u) == DLZ_OK)) {
-        (void)dlz_writer_close(w);
+        if (dlz_writer_close(w) != DLZ_OK) {
+            dlz_writer_free(w);
+            return;
+        }
     }
     dlz_writer_free(w);
 }
