@@ -493,6 +493,64 @@ DLZ_API int dlz_writer_memory(const dlz_writer *w, const void **buf, size_t *len
 DLZ_API const char *dlz_writer_errmsg(const dlz_writer *w);
 DLZ_API int dlz_writer_syserr(const dlz_writer *w);
 
+/* ------------------------------------------------------------------------ */
+/* Editor: atomic in-place changes to an existing archive                    */
+
+/**
+ * Changes an archive in place, safely: changes are staged, then
+ * dlz_editor_commit() writes a new archive next to the old one (temporary
+ * file in the same directory, fsync, rename, fsync of the directory).
+ * Entries that are not changed are copied as they are (compressed bytes,
+ * timestamps), after their CRC has been verified; nothing is recompressed.
+ * On any failure the original file is byte-for-byte unchanged and no
+ * temporary file is left behind.  Entry order stays DL4J's: configuration,
+ * coefficients, updater state, normalizer, objects, then any other entry.
+ *
+ *   1. dlz_editor_new(); 2. dlz_editor_open(e, path);
+ *   3. dlz_editor_set_normalizer() / dlz_editor_put_object() /
+ *      dlz_editor_remove_object() / dlz_editor_set_updater() ...
+ *   4. dlz_editor_commit() (or dlz_editor_commit_to() for another path);
+ *   5. dlz_editor_free() (NULL-safe; discards uncommitted changes).
+ */
+typedef struct dlz_editor dlz_editor;
+
+/** A new editor, or NULL when out of memory. @since 0.1.0 */
+DLZ_API dlz_editor *dlz_editor_new(void);
+/** Releases the editor, discarding staged changes; NULL allowed. @since 0.1.0 */
+DLZ_API void dlz_editor_free(dlz_editor *e);
+/** Opens the archive at @p path for editing (it must be a model archive). */
+DLZ_API DLZ_NODISCARD int dlz_editor_open(dlz_editor *e, const char *path);
+/** The reader of the opened archive, to inspect it; borrowed until commit or free. */
+DLZ_API dlz_reader *dlz_editor_reader(dlz_editor *e);
+/** Stages normalizer.bin = @p data (copied now); NULL data removes it. */
+DLZ_API int dlz_editor_set_normalizer(dlz_editor *e, const void *data, size_t len);
+/** Stages objects/<key> = @p data (copied now), replacing an existing key in
+    place or adding it after the other objects.  Keys as dlz_writer_put_object(). */
+DLZ_API int dlz_editor_put_object(dlz_editor *e, const char *key, const void *data, size_t len);
+/** Stages the removal of objects/<key>; DLZ_ENOTFOUND if there is none. */
+DLZ_API int dlz_editor_remove_object(dlz_editor *e, const char *key);
+/** Stages updaterState.bin = @p state, a vector written as [1,N] (borrowed:
+    it must stay valid until the commit); NULL strips the updater state. */
+DLZ_API int dlz_editor_set_updater(dlz_editor *e, const dlz_array *state);
+/** Modification time of new entries (Unix seconds); default: commit time. */
+DLZ_API int dlz_editor_set_mtime(dlz_editor *e, int64_t unix_seconds);
+/**
+ * Writes the changed archive over the original, atomically and durably.
+ * Without staged changes nothing is written.  Afterwards the editor is
+ * closed (open it again for more changes).  @since 0.1.0
+ */
+DLZ_API DLZ_NODISCARD int dlz_editor_commit(dlz_editor *e);
+/** As dlz_editor_commit(), but writes to @p path (atomically) and leaves the
+    original alone, even without staged changes. */
+DLZ_API DLZ_NODISCARD int dlz_editor_commit_to(dlz_editor *e, const char *path);
+DLZ_API const char *dlz_editor_errmsg(const dlz_editor *e);
+DLZ_API int dlz_editor_syserr(const dlz_editor *e);
+
+/* ------------------------------------------------------------------------ */
+/* Java objects (objects/<key>)                                              */
+/* BEGIN jser */
+/* END jser */
+
 #ifdef __cplusplus
 }
 #endif

@@ -238,6 +238,7 @@ typedef struct dlzi_zw_entry {
     uint64_t size, csize, offset;
     uint32_t crc;
     uint16_t flags, method;
+    uint16_t dostime, dosdate;
 } dlzi_zw_entry;
 
 typedef struct dlzi_zw {
@@ -254,6 +255,8 @@ typedef struct dlzi_zw {
     uint16_t method;
     uint32_t crc, declared_crc;
     uint64_t usize, csize, declared_size;
+    int raw; /* the entry's data is passed through already compressed */
+    uint64_t declared_csize;
     z_stream zs;
     int zs_live;
     int failed; /* sticky: after an error only cleanup is allowed */
@@ -269,9 +272,34 @@ int dlzi_zw_data(dlzi_zw *zw, const void *p, size_t n);
 /* dlzi_emit_fn adapter: ctx is the dlzi_zw. */
 int dlzi_zw_emit(void *ctx, const void *p, size_t n);
 int dlzi_zw_end(dlzi_zw *zw);
+/* Starts an entry whose data is copied already compressed (method, CRC and
+   both sizes known): the data is passed through dlzi_zw_raw_data() untouched
+   and dlzi_zw_end() checks that exactly csize bytes came.  mtime is the
+   entry's own time (Unix seconds), or -1 for the archive's. */
+int dlzi_zw_begin_raw(dlzi_zw *zw, const char *name, int method, uint32_t crc, uint64_t size,
+                      uint64_t csize, int64_t mtime);
+int dlzi_zw_raw_data(dlzi_zw *zw, const void *p, size_t n);
 /* Writes the central directory and flushes; the caller then finishes out. */
 int dlzi_zw_finish(dlzi_zw *zw);
 /* Frees everything (safe after any failure, and after finish). */
 void dlzi_zw_cleanup(dlzi_zw *zw);
+
+/* ------------------------------------------------------------------------ */
+/* Shared between reader.c, writer.c and edit.c                              */
+
+#include <zip.h>
+
+/* The libzip archive of an open reader (NULL for a bare array). */
+zip_t *dlzi_reader_zip(dlz_reader *r);
+/* Records an error on the reader; returns code. */
+int dlzi_reader_fail(dlz_reader *r, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
+int dlzi_writer_fail(dlz_writer *w, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
+/* Checks an object key (see dlz_writer_put_object()). */
+int dlzi_check_object_key(const char *key, dlzi_err *err);
+/* Writes one entry from memory, or one array record as [1,N], through zw. */
+int dlzi_put_bytes_entry(dlzi_zw *zw, const char *name, int method, int level, const void *data,
+                         size_t len);
+int dlzi_put_array_entry(dlzi_zw *zw, const char *name, int method, int level, dlz_generation gen,
+                         const dlz_array *a, dlzi_err *err);
 
 #endif /* DLZ_INTERNAL_H */

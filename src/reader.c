@@ -113,6 +113,20 @@ int64_t dlz_reader_get_limit(const dlz_reader *r, dlz_limit which) {
     return r->limits[which];
 }
 
+zip_t *dlzi_reader_zip(dlz_reader *r) {
+    return r != NULL && r->open ? r->za : NULL;
+}
+
+int dlzi_reader_fail(dlz_reader *r, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err.msg, sizeof r->err.msg, fmt, ap);
+    va_end(ap);
+    r->err.code = code;
+    r->err.sys = 0;
+    return code;
+}
+
 const char *dlz_reader_errmsg(const dlz_reader *r) {
     if (r == NULL) {
         return "no reader";

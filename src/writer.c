@@ -91,6 +91,16 @@ void dlz_writer_free(dlz_writer *w) {
     dlzi_free(w);
 }
 
+int dlzi_writer_fail(dlz_writer *w, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->err.msg, sizeof w->err.msg, fmt, ap);
+    va_end(ap);
+    w->err.code = code;
+    w->err.sys = 0;
+    return code;
+}
+
 const char *dlz_writer_errmsg(const dlz_writer *w) {
     if (w == NULL) {
         return "no writer";
@@ -265,10 +275,10 @@ static int order_error(dlz_writer *w, const char *what) {
                         what, names[w->state]);
 }
 
-/* Writes one entry from a memory buffer with the part's compression. */
-static int put_bytes(dlz_writer *w, const char *name, int part, const void *data, size_t len) {
+int dlzi_put_bytes_entry(dlzi_zw *zw, const char *name, int method, int level, const void *data,
+                         size_t len) {
     uint32_t crc = 0;
-    if (w->method[part] == DLZ_METHOD_STORE) {
+    if (method == DLZ_METHOD_STORE) {
         crc = (uint32_t)crc32(0L, Z_NULL, 0);
         const unsigned char *b = data;
         for (size_t done = 0; done < len;) {
@@ -277,14 +287,19 @@ static int put_bytes(dlz_writer *w, const char *name, int part, const void *data
             done += k;
         }
     }
-    int rc = dlzi_zw_begin(&w->zw, name, w->method[part], w->level[part], len, crc);
+    int rc = dlzi_zw_begin(zw, name, method, level, len, crc);
     if (rc == DLZ_OK) {
-        rc = dlzi_zw_data(&w->zw, data, len);
+        rc = dlzi_zw_data(zw, data, len);
     }
     if (rc == DLZ_OK) {
-        rc = dlzi_zw_end(&w->zw);
+        rc = dlzi_zw_end(zw);
     }
     return rc;
+}
+
+/* Writes one entry from a memory buffer with the part's compression. */
+static int put_bytes(dlz_writer *w, const char *name, int part, const void *data, size_t len) {
+    return dlzi_put_bytes_entry(&w->zw, name, w->method[part], w->level[part], data, len);
 }
 
 /* Writes non-ASCII characters of UTF-8 text as \uXXXX escapes (DL4J reads
@@ -415,28 +430,42 @@ static int crc_emit(void *ctx, const void *p, size_t n) {
     return DLZ_OK;
 }
 
+int dlzi_put_array_entry(dlzi_zw *zw, const char *name, int method, int level, dlz_generation gen,
+                         const dlz_array *a, dlzi_err *err) {
+    uint64_t size;
+    int rc = dlzi_array_encoded_size(a, gen, 1, &size, err);
+    if (rc != DLZ_OK) {
+        dlzi_err_prefix(err, "%s", name);
+        return rc;
+    }
+    crc_acc acc = {(uint32_t)crc32(0L, Z_NULL, 0), 0};
+    if (method == DLZ_METHOD_STORE) {
+        /* STORE puts the CRC in the local header: a first pass computes it. */
+        rc = dlzi_array_encode(a, gen, 1, crc_emit, &acc, err);
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+    }
+    rc = dlzi_zw_begin(zw, name, method, level, size, acc.crc);
+    if (rc == DLZ_OK) {
+        rc = dlzi_array_encode(a, gen, 1, dlzi_zw_emit, zw, err);
+    }
+    if (rc == DLZ_OK) {
+        rc = dlzi_zw_end(zw);
+    }
+    return rc;
+}
+
 static int put_array(dlz_writer *w, const char *name, int part, const dlz_array *a) {
+    /* Nothing is written before the size is known, so a refused array (a
+       type the generation cannot hold) leaves the handle usable. */
     uint64_t size;
     int rc = dlzi_array_encoded_size(a, w->gen, 1, &size, &w->err);
     if (rc != DLZ_OK) {
         dlzi_err_prefix(&w->err, "%s", name);
         return rc;
     }
-    crc_acc acc = {(uint32_t)crc32(0L, Z_NULL, 0), 0};
-    if (w->method[part] == DLZ_METHOD_STORE) {
-        rc = dlzi_array_encode(a, w->gen, 1, crc_emit, &acc, &w->err);
-        if (rc != DLZ_OK) {
-            return rc;
-        }
-    }
-    rc = dlzi_zw_begin(&w->zw, name, w->method[part], w->level[part], size, acc.crc);
-    if (rc != DLZ_OK) {
-        return failed(w, rc);
-    }
-    rc = dlzi_array_encode(a, w->gen, 1, dlzi_zw_emit, &w->zw, &w->err);
-    if (rc == DLZ_OK) {
-        rc = dlzi_zw_end(&w->zw);
-    }
+    rc = dlzi_put_array_entry(&w->zw, name, w->method[part], w->level[part], w->gen, a, &w->err);
     return rc != DLZ_OK ? failed(w, rc) : DLZ_OK;
 }
 
@@ -521,26 +550,26 @@ int dlz_writer_put_normalizer(dlz_writer *w, const void *data, size_t len) {
 
 /* Key rules: valid UTF-8; not empty; no empty, "." or ".." segment; no
    leading '/'; no backslash; no NUL (implied by the C string). */
-static int check_key(dlz_writer *w, const char *key) {
+int dlzi_check_object_key(const char *key, dlzi_err *err) {
     size_t len = strlen(key);
     if (len == 0) {
-        return dlzi_err_set(&w->err, DLZ_EMISUSE, "object key is empty");
+        return dlzi_err_set(err, DLZ_EMISUSE, "object key is empty");
     }
     if (len > 0xFFFF - 8) {
-        return dlzi_err_set(&w->err, DLZ_EMISUSE, "object key is %zu bytes long", len);
+        return dlzi_err_set(err, DLZ_EMISUSE, "object key is %zu bytes long", len);
     }
     if (key[0] == '/') {
-        return dlzi_err_set(&w->err, DLZ_EMISUSE, "object key '%s' starts with '/'", key);
+        return dlzi_err_set(err, DLZ_EMISUSE, "object key '%s' starts with '/'", key);
     }
     if (strchr(key, '\\') != NULL) {
-        return dlzi_err_set(&w->err, DLZ_EMISUSE, "object key '%s' contains a backslash", key);
+        return dlzi_err_set(err, DLZ_EMISUSE, "object key '%s' contains a backslash", key);
     }
     const char *seg = key;
     for (;;) {
         const char *end = strchr(seg, '/');
         size_t sl = end ? (size_t)(end - seg) : strlen(seg);
         if (sl == 0 || (sl == 1 && seg[0] == '.') || (sl == 2 && seg[0] == '.' && seg[1] == '.')) {
-            return dlzi_err_set(&w->err, DLZ_EMISUSE,
+            return dlzi_err_set(err, DLZ_EMISUSE,
                                 "object key '%s' has an empty, '.' or '..' segment", key);
         }
         if (end == NULL) {
@@ -568,8 +597,7 @@ static int check_key(dlz_writer *w, const char *key) {
                    (cp >= 0xD800 && cp <= 0xDFFF));
         }
         if (!ok) {
-            return dlzi_err_set(&w->err, DLZ_EMISUSE, "object key is not valid UTF-8 at byte %zu",
-                                i);
+            return dlzi_err_set(err, DLZ_EMISUSE, "object key is not valid UTF-8 at byte %zu", i);
         }
         i += n;
     }
@@ -586,7 +614,7 @@ int dlz_writer_put_object(dlz_writer *w, const char *key, const void *data, size
     if (key == NULL || (data == NULL && len > 0)) {
         return misuse(w, "dlz_writer_put_object: NULL key or data");
     }
-    int rc = check_key(w, key);
+    int rc = dlzi_check_object_key(key, &w->err);
     if (rc != DLZ_OK) {
         return rc;
     }

@@ -98,8 +98,10 @@ static int fail(dlzi_zw *zw, int rc) {
     return rc;
 }
 
-int dlzi_zw_begin(dlzi_zw *zw, const char *name, int method, int level, uint64_t size,
-                  uint32_t crc) {
+/* Registers a new entry and writes its local header.  For DEFLATE the CRC
+   and sizes follow the data in a descriptor; for STORE they are given here. */
+static int start_entry(dlzi_zw *zw, const char *name, int method, uint64_t size, uint32_t crc,
+                       int64_t mtime) {
     int rc = check_state(zw, 0);
     if (rc != DLZ_OK) {
         return rc;
@@ -110,9 +112,6 @@ int dlzi_zw_begin(dlzi_zw *zw, const char *name, int method, int level, uint64_t
     }
     if (method != DLZ_METHOD_STORE && method != DLZ_METHOD_DEFLATE) {
         return dlzi_err_set(zw->err, DLZ_EMISUSE, "unknown compression method %d", method);
-    }
-    if (method == DLZ_METHOD_DEFLATE && (level < 1 || level > 9)) {
-        return dlzi_err_set(zw->err, DLZ_EMISUSE, "deflate level %d out of range 1..9", level);
     }
     for (size_t i = 0; i < zw->n; i++) {
         if (strcmp(zw->entries[i].name, name) == 0) {
@@ -137,18 +136,16 @@ int dlzi_zw_begin(dlzi_zw *zw, const char *name, int method, int level, uint64_t
     e->offset = zw->offset;
     e->method = (uint16_t)method;
     e->flags = FLAG_UTF8 | (method == DLZ_METHOD_DEFLATE ? FLAG_DESCRIPTOR : 0);
+    if (mtime >= 0) {
+        dos_time(mtime, &e->dostime, &e->dosdate);
+    } else {
+        e->dostime = zw->dostime;
+        e->dosdate = zw->dosdate;
+    }
     zw->n++;
 
-    if (method == DLZ_METHOD_DEFLATE) {
-        memset(&zw->zs, 0, sizeof zw->zs);
-        int zrc = deflateInit2(&zw->zs, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-        if (zrc != Z_OK) {
-            return fail(zw, dlzi_err_set(zw->err, zrc == Z_MEM_ERROR ? DLZ_ENOMEM : DLZ_EIO,
-                                         "%s: deflateInit2 failed (%d)", name, zrc));
-        }
-        zw->zs_live = 1;
-    }
     zw->open = 1;
+    zw->raw = 0;
     zw->method = (uint16_t)method;
     zw->crc = (uint32_t)crc32(0L, Z_NULL, 0);
     zw->declared_crc = crc;
@@ -161,8 +158,8 @@ int dlzi_zw_begin(dlzi_zw *zw, const char *name, int method, int level, uint64_t
     dlzi_put_le16(h + 4, zip64 ? 45 : 20);
     dlzi_put_le16(h + 6, e->flags);
     dlzi_put_le16(h + 8, (uint16_t)method);
-    dlzi_put_le16(h + 10, zw->dostime);
-    dlzi_put_le16(h + 12, zw->dosdate);
+    dlzi_put_le16(h + 10, e->dostime);
+    dlzi_put_le16(h + 12, e->dosdate);
     if (method == DLZ_METHOD_STORE) {
         dlzi_put_le32(h + 14, crc);
         dlzi_put_le32(h + 18, zip64 ? MAX32 : (uint32_t)size);
@@ -185,6 +182,55 @@ int dlzi_zw_begin(dlzi_zw *zw, const char *name, int method, int level, uint64_t
         }
     }
     return DLZ_OK;
+}
+
+int dlzi_zw_begin(dlzi_zw *zw, const char *name, int method, int level, uint64_t size,
+                  uint32_t crc) {
+    if (method == DLZ_METHOD_DEFLATE && (level < 1 || level > 9)) {
+        return dlzi_err_set(zw->err, DLZ_EMISUSE, "deflate level %d out of range 1..9", level);
+    }
+    int rc = start_entry(zw, name, method, size, crc, -1);
+    if (rc != DLZ_OK || method != DLZ_METHOD_DEFLATE) {
+        return rc;
+    }
+    memset(&zw->zs, 0, sizeof zw->zs);
+    int zrc = deflateInit2(&zw->zs, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    if (zrc != Z_OK) {
+        return fail(zw, dlzi_err_set(zw->err, zrc == Z_MEM_ERROR ? DLZ_ENOMEM : DLZ_EIO,
+                                     "%s: deflateInit2 failed (%d)", name, zrc));
+    }
+    zw->zs_live = 1;
+    return DLZ_OK;
+}
+
+int dlzi_zw_begin_raw(dlzi_zw *zw, const char *name, int method, uint32_t crc, uint64_t size,
+                      uint64_t csize, int64_t mtime) {
+    if (method == DLZ_METHOD_STORE && csize != size) {
+        return dlzi_err_set(zw->err, DLZ_EFORMAT,
+                            "%s: stored entry with %" PRIu64
+                            " bytes of data for a size of %" PRIu64,
+                            name, csize, size);
+    }
+    int rc = start_entry(zw, name, method, size, crc, mtime);
+    if (rc == DLZ_OK) {
+        zw->raw = 1;
+        zw->declared_csize = csize;
+    }
+    return rc;
+}
+
+int dlzi_zw_raw_data(dlzi_zw *zw, const void *p, size_t n) {
+    int rc = check_state(zw, 1);
+    if (rc != DLZ_OK || n == 0) {
+        return rc;
+    }
+    if (!zw->raw || zw->csize + n > zw->declared_csize) {
+        return fail(zw, dlzi_err_set(zw->err, DLZ_EMISUSE, "%s: raw data beyond %" PRIu64 " bytes",
+                                     zw->entries[zw->n - 1].name, zw->declared_csize));
+    }
+    zw->csize += n;
+    rc = put(zw, p, n);
+    return rc != DLZ_OK ? fail(zw, rc) : DLZ_OK;
 }
 
 /* Runs deflate over the input (with mode Z_FINISH: to the end of the stream)
@@ -224,6 +270,9 @@ int dlzi_zw_data(dlzi_zw *zw, const void *p, size_t n) {
     if (rc != DLZ_OK || n == 0) {
         return rc;
     }
+    if (zw->raw) {
+        return fail(zw, dlzi_err_set(zw->err, DLZ_EMISUSE, "raw entry fed uncompressed data"));
+    }
     /* crc32() takes a 32-bit length. */
     const unsigned char *b = p;
     for (size_t done = 0; done < n;) {
@@ -249,13 +298,48 @@ int dlzi_zw_emit(void *ctx, const void *p, size_t n) {
     return dlzi_zw_data(ctx, p, n);
 }
 
+/* The data descriptor after a DEFLATE entry, with the PK\7\8 signature as
+   the JDK writes it; 8-byte sizes once a size needs them. */
+static int write_descriptor(dlzi_zw *zw) {
+    unsigned char d[24];
+    dlzi_put_le32(d, SIG_DESCRIPTOR);
+    dlzi_put_le32(d + 4, zw->crc);
+    size_t dl;
+    if (zw->usize >= MAX32 || zw->csize >= MAX32) {
+        dlzi_put_le64(d + 8, zw->csize);
+        dlzi_put_le64(d + 16, zw->usize);
+        dl = 24;
+    } else {
+        dlzi_put_le32(d + 8, (uint32_t)zw->csize);
+        dlzi_put_le32(d + 12, (uint32_t)zw->usize);
+        dl = 16;
+    }
+    int rc = put(zw, d, dl);
+    return rc != DLZ_OK ? fail(zw, rc) : DLZ_OK;
+}
+
 int dlzi_zw_end(dlzi_zw *zw) {
     int rc = check_state(zw, 1);
     if (rc != DLZ_OK) {
         return rc;
     }
     dlzi_zw_entry *e = &zw->entries[zw->n - 1];
-    if (zw->method == DLZ_METHOD_STORE) {
+    if (zw->raw) {
+        if (zw->csize != zw->declared_csize) {
+            return fail(zw, dlzi_err_set(zw->err, DLZ_EFORMAT,
+                                         "%s: %" PRIu64 " bytes of compressed data, %" PRIu64
+                                         " expected",
+                                         e->name, zw->csize, zw->declared_csize));
+        }
+        zw->usize = zw->declared_size;
+        zw->crc = zw->declared_crc;
+        if (zw->method == DLZ_METHOD_DEFLATE) {
+            rc = write_descriptor(zw);
+            if (rc != DLZ_OK) {
+                return rc;
+            }
+        }
+    } else if (zw->method == DLZ_METHOD_STORE) {
         if (zw->usize != zw->declared_size || zw->crc != zw->declared_crc) {
             return fail(zw, dlzi_err_set(zw->err, DLZ_EMISUSE,
                                          "%s: data changed while being written (size %" PRIu64
@@ -270,21 +354,8 @@ int dlzi_zw_end(dlzi_zw *zw) {
         if (rc != DLZ_OK) {
             return rc;
         }
-        unsigned char d[24];
-        dlzi_put_le32(d, SIG_DESCRIPTOR);
-        dlzi_put_le32(d + 4, zw->crc);
-        size_t dl;
-        if (zw->usize >= MAX32 || zw->csize >= MAX32) {
-            dlzi_put_le64(d + 8, zw->csize);
-            dlzi_put_le64(d + 16, zw->usize);
-            dl = 24;
-        } else {
-            dlzi_put_le32(d + 8, (uint32_t)zw->csize);
-            dlzi_put_le32(d + 12, (uint32_t)zw->usize);
-            dl = 16;
-        }
-        if ((rc = put(zw, d, dl)) != DLZ_OK) {
-            return fail(zw, rc);
+        if ((rc = write_descriptor(zw)) != DLZ_OK) {
+            return rc;
         }
     }
     e->crc = zw->crc;
@@ -329,8 +400,8 @@ int dlzi_zw_finish(dlzi_zw *zw) {
         dlzi_put_le16(h + 6, xl ? 45 : 20);
         dlzi_put_le16(h + 8, e->flags);
         dlzi_put_le16(h + 10, e->method);
-        dlzi_put_le16(h + 12, zw->dostime);
-        dlzi_put_le16(h + 14, zw->dosdate);
+        dlzi_put_le16(h + 12, e->dostime);
+        dlzi_put_le16(h + 14, e->dosdate);
         dlzi_put_le32(h + 16, e->crc);
         dlzi_put_le32(h + 20, big_c ? MAX32 : (uint32_t)e->csize);
         dlzi_put_le32(h + 24, big_u ? MAX32 : (uint32_t)e->size);

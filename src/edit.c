@@ -1,0 +1,529 @@
+/* edit.c - dlz_editor: staged changes to an existing archive, committed as a
+ * new archive that atomically replaces the old one.
+ *
+ * DL4J rewrites archives in place (addNormalizerToModel truncates the
+ * original; addObjectToFile deletes it first), so a crash loses the model.
+ * Here the new archive is built in a temporary file next to the original and
+ * renamed over it only once complete and synced.  Unchanged entries are
+ * copied compressed, with their timestamps; their CRC is verified on the way
+ * (inflating into a scratch buffer), so a damaged entry is never copied on
+ * silently. */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <time.h>
+
+typedef struct staged_object {
+    char *key;
+    unsigned char *data; /* NULL with remove */
+    size_t len;
+    int remove;
+    int done; /* written during the commit */
+} staged_object;
+
+struct dlz_editor {
+    dlzi_err err;
+    char *path;
+    dlz_reader *r;
+    int norm_state; /* 0 unchanged, 1 set, 2 remove */
+    unsigned char *norm;
+    size_t norm_len;
+    int upd_state; /* 0 unchanged, 1 set, 2 strip */
+    const dlz_array *upd;
+    staged_object *objs;
+    size_t nobjs, capobjs;
+    int mtime_set;
+    int64_t mtime;
+};
+
+dlz_editor *dlz_editor_new(void) {
+    return dlzi_calloc(1, sizeof(dlz_editor));
+}
+
+static void reset(dlz_editor *e) {
+    dlz_reader_free(e->r);
+    e->r = NULL;
+    dlzi_free(e->path);
+    e->path = NULL;
+    dlzi_free(e->norm);
+    e->norm = NULL;
+    e->norm_len = 0;
+    e->norm_state = 0;
+    e->upd_state = 0;
+    e->upd = NULL;
+    for (size_t i = 0; i < e->nobjs; i++) {
+        dlzi_free(e->objs[i].key);
+        dlzi_free(e->objs[i].data);
+    }
+    dlzi_free(e->objs);
+    e->objs = NULL;
+    e->nobjs = e->capobjs = 0;
+}
+
+void dlz_editor_free(dlz_editor *e) {
+    if (e != NULL) {
+        reset(e);
+        dlzi_free(e);
+    }
+}
+
+const char *dlz_editor_errmsg(const dlz_editor *e) {
+    if (e == NULL) {
+        return "no editor";
+    }
+    return e->err.code == DLZ_OK ? "no error" : e->err.msg;
+}
+
+int dlz_editor_syserr(const dlz_editor *e) {
+    return e == NULL ? 0 : e->err.sys;
+}
+
+dlz_reader *dlz_editor_reader(dlz_editor *e) {
+    return e != NULL ? e->r : NULL;
+}
+
+int dlz_editor_open(dlz_editor *e, const char *path) {
+    if (e == NULL) {
+        return DLZ_EMISUSE;
+    }
+    if (e->r != NULL) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "the editor is already open");
+    }
+    if (path == NULL) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "NULL path");
+    }
+    dlzi_err_clear(&e->err);
+    e->r = dlz_reader_new();
+    e->path = dlzi_strdup(path);
+    if (e->r == NULL || e->path == NULL) {
+        reset(e);
+        return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+    }
+    int rc = dlz_reader_open_path(e->r, path);
+    if (rc == DLZ_OK && dlz_reader_kind(e->r) == DLZ_KIND_ARRAY) {
+        rc = DLZ_EFORMAT;
+        dlzi_err_set(&e->err, rc, "%s is a bare array file, not a model archive", path);
+    } else if (rc != DLZ_OK) {
+        dlzi_err_set(&e->err, rc, "%s", dlz_reader_errmsg(e->r));
+        e->err.sys = dlz_reader_syserr(e->r);
+    }
+    if (rc != DLZ_OK) {
+        dlzi_err saved = e->err;
+        reset(e);
+        e->err = saved;
+    }
+    return rc;
+}
+
+static int need_open(dlz_editor *e, const char *fn) {
+    if (e == NULL) {
+        return DLZ_EMISUSE;
+    }
+    if (e->r == NULL) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "%s: the editor is not open", fn);
+    }
+    return DLZ_OK;
+}
+
+int dlz_editor_set_normalizer(dlz_editor *e, const void *data, size_t len) {
+    int rc = need_open(e, "dlz_editor_set_normalizer");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    unsigned char *copy = NULL;
+    if (data != NULL) {
+        copy = dlzi_malloc(len ? len : 1);
+        if (copy == NULL) {
+            return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+        }
+        memcpy(copy, data, len);
+    } else if (dlz_reader_has_entry(e->r, "normalizer.bin") != DLZ_OK) {
+        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "%s has no normalizer.bin to remove", e->path);
+    }
+    dlzi_free(e->norm);
+    e->norm = copy;
+    e->norm_len = data != NULL ? len : 0;
+    e->norm_state = data != NULL ? 1 : 2;
+    return DLZ_OK;
+}
+
+static staged_object *find_staged(dlz_editor *e, const char *key) {
+    for (size_t i = 0; i < e->nobjs; i++) {
+        if (strcmp(e->objs[i].key, key) == 0) {
+            return &e->objs[i];
+        }
+    }
+    return NULL;
+}
+
+static int has_object(dlz_editor *e, const char *key) {
+    int64_t n = dlz_reader_object_count(e->r);
+    for (int64_t i = 0; i < n; i++) {
+        const char *k = dlz_reader_object_key(e->r, i);
+        if (k != NULL && strcmp(k, key) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int stage_object(dlz_editor *e, const char *key, const void *data, size_t len, int remove) {
+    staged_object *s = find_staged(e, key);
+    unsigned char *copy = NULL;
+    if (!remove) {
+        copy = dlzi_malloc(len ? len : 1);
+        if (copy == NULL) {
+            return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+        }
+        if (len > 0) {
+            memcpy(copy, data, len);
+        }
+    }
+    if (s == NULL) {
+        if (e->nobjs == e->capobjs) {
+            size_t cap = e->capobjs ? e->capobjs * 2 : 4;
+            staged_object *n = dlzi_realloc(e->objs, cap * sizeof *n);
+            if (n == NULL) {
+                dlzi_free(copy);
+                return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+            }
+            e->objs = n;
+            e->capobjs = cap;
+        }
+        char *k = dlzi_strdup(key);
+        if (k == NULL) {
+            dlzi_free(copy);
+            return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+        }
+        s = &e->objs[e->nobjs++];
+        memset(s, 0, sizeof *s);
+        s->key = k;
+    }
+    dlzi_free(s->data);
+    s->data = copy;
+    s->len = remove ? 0 : len;
+    s->remove = remove;
+    return DLZ_OK;
+}
+
+int dlz_editor_put_object(dlz_editor *e, const char *key, const void *data, size_t len) {
+    int rc = need_open(e, "dlz_editor_put_object");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (key == NULL || (data == NULL && len > 0)) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "dlz_editor_put_object: NULL key or data");
+    }
+    rc = dlzi_check_object_key(key, &e->err);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    return stage_object(e, key, data, len, 0);
+}
+
+int dlz_editor_remove_object(dlz_editor *e, const char *key) {
+    int rc = need_open(e, "dlz_editor_remove_object");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (key == NULL) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "NULL key");
+    }
+    staged_object *s = find_staged(e, key);
+    if (!has_object(e, key) && (s == NULL || s->remove)) {
+        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "%s has no object '%s'", e->path, key);
+    }
+    return stage_object(e, key, NULL, 0, 1);
+}
+
+int dlz_editor_set_updater(dlz_editor *e, const dlz_array *state) {
+    int rc = need_open(e, "dlz_editor_set_updater");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (state != NULL) {
+        int r = state->rank;
+        if (!(r == 1 || (r == 2 && (state->shape[0] == 1 || state->shape[1] == 1)))) {
+            return dlzi_err_set(&e->err, DLZ_EMISUSE, "updater state must be a vector, not rank %d",
+                                r);
+        }
+    }
+    e->upd = state;
+    e->upd_state = state != NULL ? 1 : 2;
+    return DLZ_OK;
+}
+
+int dlz_editor_set_mtime(dlz_editor *e, int64_t unix_seconds) {
+    if (e == NULL) {
+        return DLZ_EMISUSE;
+    }
+    e->mtime = unix_seconds;
+    e->mtime_set = 1;
+    return DLZ_OK;
+}
+
+/* Copies entry idx without recompressing, verifying its CRC and size. */
+static int copy_raw(dlz_editor *e, zip_t *za, int64_t idx, dlzi_zw *zw) {
+    zip_stat_t st;
+    if (zip_stat_index(za, (zip_uint64_t)idx, ZIP_FL_ENC_RAW, &st) != 0) {
+        return dlzi_err_set(&e->err, DLZ_EFORMAT, "zip directory: %s",
+                            zip_error_strerror(zip_get_error(za)));
+    }
+    const char *name = st.name;
+    if (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE) {
+        return dlzi_err_set(&e->err, DLZ_EUNSUPPORTED, "%s: compression method %d cannot be copied",
+                            name, (int)st.comp_method);
+    }
+    if (st.encryption_method != ZIP_EM_NONE) {
+        return dlzi_err_set(&e->err, DLZ_EUNSUPPORTED, "%s is encrypted", name);
+    }
+    int64_t mtime = (st.valid & ZIP_STAT_MTIME) ? (int64_t)st.mtime : -1;
+    int rc = dlzi_zw_begin_raw(zw, name, st.comp_method, st.crc, st.size, st.comp_size, mtime);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)idx, ZIP_FL_COMPRESSED);
+    if (zf == NULL) {
+        return dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: %s", name,
+                            zip_error_strerror(zip_get_error(za)));
+    }
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    int inflating = st.comp_method == ZIP_CM_DEFLATE;
+    if (inflating && inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
+        zip_fclose(zf);
+        return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+    }
+    unsigned char in[65536], out[65536];
+    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    uint64_t usize = 0, csize = 0;
+    int ended = !inflating;
+    for (;;) {
+        zip_int64_t k = zip_fread(zf, in, sizeof in);
+        if (k < 0) {
+            rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: %s", name,
+                              zip_error_strerror(zip_file_get_error(zf)));
+            break;
+        }
+        if (k == 0) {
+            break;
+        }
+        csize += (uint64_t)k;
+        if ((rc = dlzi_zw_raw_data(zw, in, (size_t)k)) != DLZ_OK) {
+            break;
+        }
+        if (!inflating) {
+            crc = (uint32_t)crc32(crc, in, (uInt)k);
+            usize += (uint64_t)k;
+            continue;
+        }
+        zs.next_in = in;
+        zs.avail_in = (uInt)k;
+        while (zs.avail_in > 0 && !ended) {
+            zs.next_out = out;
+            zs.avail_out = sizeof out;
+            int zrc = inflate(&zs, Z_NO_FLUSH);
+            size_t got = sizeof out - zs.avail_out;
+            crc = (uint32_t)crc32(crc, out, (uInt)got);
+            usize += got;
+            if (zrc == Z_STREAM_END) {
+                ended = 1;
+            } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+                rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: byte %" PRIu64 ": bad deflate data",
+                                  name, csize);
+                break;
+            }
+        }
+        if (rc != DLZ_OK) {
+            break;
+        }
+    }
+    if (inflating) {
+        inflateEnd(&zs);
+    }
+    zip_fclose(zf);
+    if (rc == DLZ_OK && (!ended || crc != st.crc || usize != st.size || csize != st.comp_size)) {
+        rc = dlzi_err_set(&e->err, DLZ_EFORMAT,
+                          "%s: damaged entry (crc %08x, expected %08x; %" PRIu64
+                          " bytes, expected %" PRIu64 "); nothing was changed",
+                          name, crc, (unsigned)st.crc, usize, (uint64_t)st.size);
+    }
+    if (rc == DLZ_OK) {
+        rc = dlzi_zw_end(zw);
+    }
+    return rc;
+}
+
+/* Order groups of DL4J's writeModel; entries of one group keep their order. */
+static int group_of(const char *name) {
+    if (strcmp(name, "configuration.json") == 0) {
+        return 0;
+    }
+    if (strcmp(name, "coefficients.bin") == 0) {
+        return 1;
+    }
+    if (strcmp(name, "noParams.marker") == 0) {
+        return 2;
+    }
+    if (strcmp(name, "updaterState.bin") == 0) {
+        return 3;
+    }
+    if (strcmp(name, "normalizer.bin") == 0) {
+        return 4;
+    }
+    if (strncmp(name, "objects/", 8) == 0) {
+        return 5;
+    }
+    return 6;
+}
+
+/* The record generation of coefficients.bin, from its first bytes, so that a
+   new updater state matches it (JAVACPP archives stay readable by old DL4J). */
+static dlz_generation coefficients_generation(zip_t *za) {
+    dlz_generation gen = DLZ_GEN_MIXED;
+    zip_file_t *zf = zip_fopen(za, "coefficients.bin", 0);
+    if (zf != NULL) {
+        unsigned char b[9];
+        if (zip_fread(zf, b, sizeof b) == (zip_int64_t)sizeof b && b[0] == 0 && b[1] == 7 &&
+            memcmp(b + 2, "JAVACPP", 7) == 0) {
+            gen = DLZ_GEN_JAVACPP;
+        }
+        zip_fclose(zf);
+    }
+    return gen;
+}
+
+static int write_all(dlz_editor *e, dlzi_zw *zw) {
+    zip_t *za = dlzi_reader_zip(e->r);
+    int64_t n = dlz_reader_entry_count(e->r);
+    int rc = DLZ_OK;
+    for (size_t i = 0; i < e->nobjs; i++) {
+        e->objs[i].done = 0;
+    }
+    for (int g = 0; g <= 6 && rc == DLZ_OK; g++) {
+        for (int64_t i = 0; i < n && rc == DLZ_OK; i++) {
+            const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+            if (name == NULL) {
+                return dlzi_err_set(&e->err, DLZ_EFORMAT, "zip directory: entry %" PRId64, i);
+            }
+            if (group_of(name) != g || (name[0] != '\0' && name[strlen(name) - 1] == '/')) {
+                continue; /* directory entries are dropped: DL4J cannot read them */
+            }
+            if (g == 3 && e->upd_state != 0) {
+                continue; /* replaced below or stripped */
+            }
+            if (g == 4 && e->norm_state != 0) {
+                continue;
+            }
+            if (g == 5) {
+                staged_object *s = find_staged(e, name + 8);
+                if (s != NULL) {
+                    s->done = 1;
+                    if (!s->remove) {
+                        rc = dlzi_put_bytes_entry(zw, name, DLZ_METHOD_DEFLATE, 6, s->data, s->len);
+                    }
+                    continue;
+                }
+            }
+            rc = copy_raw(e, za, i, zw);
+        }
+        if (rc != DLZ_OK) {
+            break;
+        }
+        if (g == 3 && e->upd_state == 1) {
+            dlz_generation gen = coefficients_generation(za);
+            rc = dlzi_put_array_entry(zw, "updaterState.bin", DLZ_METHOD_DEFLATE, 1, gen, e->upd,
+                                      &e->err);
+        } else if (g == 4 && e->norm_state == 1) {
+            rc = dlzi_put_bytes_entry(zw, "normalizer.bin", DLZ_METHOD_DEFLATE, 6, e->norm,
+                                      e->norm_len);
+        } else if (g == 5) {
+            for (size_t k = 0; k < e->nobjs && rc == DLZ_OK; k++) {
+                staged_object *s = &e->objs[k];
+                if (s->done || s->remove) {
+                    continue;
+                }
+                size_t kl = strlen(s->key);
+                char *name = dlzi_malloc(kl + 9);
+                if (name == NULL) {
+                    return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+                }
+                memcpy(name, "objects/", 8);
+                memcpy(name + 8, s->key, kl + 1);
+                rc = dlzi_put_bytes_entry(zw, name, DLZ_METHOD_DEFLATE, 6, s->data, s->len);
+                dlzi_free(name);
+            }
+        }
+    }
+    return rc;
+}
+
+static int commit(dlz_editor *e, const char *target) {
+    dlzi_out out;
+    int rc = dlzi_out_path(&out, target, &e->err);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    dlzi_zw *zw = dlzi_malloc(sizeof *zw);
+    if (zw == NULL) {
+        out.discard(&out);
+        return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+    }
+    dlzi_zw_init(zw, &out, e->mtime_set ? e->mtime : (int64_t)time(NULL), &e->err);
+    rc = write_all(e, zw);
+    if (rc == DLZ_OK) {
+        rc = dlzi_zw_finish(zw);
+    }
+    if (rc == DLZ_OK && zw->n == 0) {
+        rc = dlzi_err_set(&e->err, DLZ_EMISUSE, "the edit would leave an empty archive");
+    }
+    dlzi_zw_cleanup(zw);
+    dlzi_free(zw);
+    if (rc != DLZ_OK) {
+        out.discard(&out);
+        return rc;
+    }
+    return out.finish(&out);
+}
+
+int dlz_editor_commit(dlz_editor *e) {
+    int rc = need_open(e, "dlz_editor_commit");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (e->norm_state == 0 && e->upd_state == 0 && e->nobjs == 0) {
+        reset(e);
+        return DLZ_OK;
+    }
+    if (e->upd_state == 2 && dlz_reader_has_entry(e->r, "updaterState.bin") != DLZ_OK) {
+        e->upd_state = 0; /* nothing to strip */
+    }
+    char *path = dlzi_strdup(e->path);
+    if (path == NULL) {
+        return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+    }
+    rc = commit(e, path);
+    dlzi_free(path);
+    if (rc == DLZ_OK) {
+        reset(e);
+    }
+    return rc;
+}
+
+int dlz_editor_commit_to(dlz_editor *e, const char *path) {
+    int rc = need_open(e, "dlz_editor_commit_to");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (path == NULL) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "NULL path");
+    }
+    if (e->upd_state == 2 && dlz_reader_has_entry(e->r, "updaterState.bin") != DLZ_OK) {
+        e->upd_state = 0;
+    }
+    rc = commit(e, path);
+    if (rc == DLZ_OK) {
+        reset(e);
+    }
+    return rc;
+}
