@@ -551,6 +551,16 @@ DLZ_API int dlz_editor_syserr(const dlz_editor *e);
 /* BEGIN jser */
 /* END jser */
 
+/* ------------------------------------------------------------------------ */
+/* Normalizers (normalizer.bin)                                              */
+/* BEGIN normalizer */
+/* END normalizer */
+
+/* ------------------------------------------------------------------------ */
+/* Parameter table (configuration.json layouts)                              */
+/* BEGIN params */
+/* END params */
+
 #ifdef __cplusplus
 }
 #endif
