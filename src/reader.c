@@ -651,6 +651,21 @@ static int finish_open(dlz_reader *r, int rc) {
 
 /* Copies a non-seekable stream into memory, then into a temporary file once
    DLZ_LIMIT_SPOOL_MEMORY is passed. */
+static int spool_write(dlz_reader *r, int fd, const unsigned char *p, size_t left) {
+    while (left > 0) {
+        ssize_t k = write(fd, p, left);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k < 0) {
+            return dlzi_err_sys(&r->err, errno, "cannot write the spool file");
+        }
+        p += k;
+        left -= (size_t)k;
+    }
+    return DLZ_OK;
+}
+
 static int spool(dlz_reader *r, int64_t (*rd)(void *ctx, void *buf, size_t n), void *ctx) {
     size_t cap = 1 << 16, len = 0;
     int64_t memmax = r->limits[DLZ_LIMIT_SPOOL_MEMORY];
@@ -677,30 +692,15 @@ static int spool(dlz_reader *r, int64_t (*rd)(void *ctx, void *buf, size_t n), v
                 }
                 unlink(tmpl);
                 r->spool_fd = fd;
-                const unsigned char *p = buf;
-                size_t left = len;
-                while (left > 0) {
-                    ssize_t k = write(fd, p, left);
-                    if (k < 0 && errno == EINTR) {
-                        continue;
-                    }
-                    if (k < 0) {
-                        dlzi_free(buf);
-                        return dlzi_err_sys(&r->err, errno, "cannot write the spool file");
-                    }
-                    p += k;
-                    left -= (size_t)k;
+                if (spool_write(r, fd, buf, len) != DLZ_OK) {
+                    dlzi_free(buf);
+                    return r->err.code;
                 }
                 filelen = len;
                 len = 0;
             } else {
-                size_t ncap = cap * 2;
-                if ((int64_t)ncap > memmax) {
-                    ncap = (size_t)memmax > cap ? (size_t)memmax : cap;
-                }
-                if (ncap == cap) {
-                    continue; /* the file branch above takes it next round */
-                }
+                /* here cap < memmax, so the buffer grows */
+                size_t ncap = (int64_t)cap * 2 > memmax ? (size_t)memmax : cap * 2;
                 unsigned char *nb = dlzi_realloc(buf, ncap);
                 if (nb == NULL) {
                     dlzi_free(buf);
@@ -730,19 +730,9 @@ static int spool(dlz_reader *r, int64_t (*rd)(void *ctx, void *buf, size_t n), v
         if (fd < 0) {
             len += (size_t)k;
         } else {
-            const unsigned char *p = buf;
-            size_t left = (size_t)k;
-            while (left > 0) {
-                ssize_t w = write(fd, p, left);
-                if (w < 0 && errno == EINTR) {
-                    continue;
-                }
-                if (w < 0) {
-                    dlzi_free(buf);
-                    return dlzi_err_sys(&r->err, errno, "cannot write the spool file");
-                }
-                p += w;
-                left -= (size_t)w;
+            if (spool_write(r, fd, buf, (size_t)k) != DLZ_OK) {
+                dlzi_free(buf);
+                return r->err.code;
             }
             filelen += (uint64_t)k;
         }
