@@ -29,16 +29,21 @@ const char *dlz_strerror(int code) {
     }
 }
 
-int dlzi_err_set(dlzi_err *err, int code, const char *fmt, ...) {
+int dlzi_err_vset(dlzi_err *err, int code, const char *fmt, va_list ap) {
     if (err == NULL) {
         return code;
     }
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
     err->code = code;
     err->sys = 0;
+    return code;
+}
+
+int dlzi_err_set(dlzi_err *err, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    dlzi_err_vset(err, code, fmt, ap);
+    va_end(ap);
     return code;
 }
 

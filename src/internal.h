@@ -35,6 +35,7 @@ typedef struct dlzi_err {
 /* Records an error and returns @p code, so callers can write
    `return dlzi_err_set(err, DLZ_EFORMAT, "...", ...);`.  A NULL err is allowed. */
 int dlzi_err_set(dlzi_err *err, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
+int dlzi_err_vset(dlzi_err *err, int code, const char *fmt, va_list ap) DLZI_PRINTF(3, 0);
 /* DLZ_EIO with errno @p errnum; ": <strerror>" is appended. */
 int dlzi_err_sys(dlzi_err *err, int errnum, const char *fmt, ...) DLZI_PRINTF(3, 4);
 void dlzi_err_clear(dlzi_err *err);

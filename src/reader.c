@@ -120,10 +120,8 @@ zip_t *dlzi_reader_zip(dlz_reader *r) {
 int dlzi_reader_fail(dlz_reader *r, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->err.msg, sizeof r->err.msg, fmt, ap);
+    dlzi_err_vset(&r->err, code, fmt, ap);
     va_end(ap);
-    r->err.code = code;
-    r->err.sys = 0;
     return code;
 }
 

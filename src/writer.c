@@ -94,10 +94,8 @@ void dlz_writer_free(dlz_writer *w) {
 int dlzi_writer_fail(dlz_writer *w, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->err.msg, sizeof w->err.msg, fmt, ap);
+    dlzi_err_vset(&w->err, code, fmt, ap);
     va_end(ap);
-    w->err.code = code;
-    w->err.sys = 0;
     return code;
 }
 
