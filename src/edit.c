@@ -231,7 +231,7 @@ int dlz_editor_remove_object(dlz_editor *e, const char *key) {
     }
     staged_object *s = find_staged(e, key);
     if (!has_object(e, key) && (s == NULL || s->remove)) {
-        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "%s has no object '%s'", e->path, key);
+        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "the archive has no object '%s'", key);
     }
     return stage_object(e, key, NULL, 0, 1);
 }

@@ -56,6 +56,36 @@ PY
     done
     run_verify "$version" "$out" "$n fixtures converted by dlz ($gen records)"
 
+    if [ "$gen" = mixed ]; then
+      # Normalizers and objects re-attached by dlz's editor: each one is
+      # removed, then put back from DL4J's bytes with `dlz normalizer set`
+      # and `dlz objects put`.
+      out="$tmp/$version-edited"
+      mkdir -p "$out"
+      n=0
+      for zip in "$src"/*.zip; do
+        name=$(basename "$zip" .zip)
+        keys=$("$cli" objects ls "$zip")
+        has_norm=$("$cli" normalizer show "$zip")
+        [ -z "$keys" ] && [ "$has_norm" = none ] && continue
+        cp "$zip" "$out/$name.zip"
+        ok=1
+        if [ "$has_norm" != none ]; then
+          "$cli" normalizer rm "$out/$name.zip" && "$cli" normalizer set "$out/$name.zip" --from "$zip" || ok=0
+        fi
+        while IFS= read -r key; do
+          [ -z "$key" ] && continue
+          "$cli" objects get "$zip" "$key" > "$tmp/obj" &&
+            "$cli" objects rm "$out/$name.zip" "$key" &&
+            "$cli" objects put "$out/$name.zip" "$key" --raw-file "$tmp/obj" || ok=0
+        done <<< "$keys"
+        if [ $ok = 0 ]; then echo "not ok - editing $name"; status=1; fi
+        cp "$src/$name.expected.json" "$out/"
+        n=$((n + 1))
+      done
+      run_verify "$version" "$out" "$n archives whose normalizer and objects dlz re-attached"
+    fi
+
     out="$tmp/$version-scratch-$gen"
     mkdir -p "$out"
     "$build" "$src" "$out" "$gen" || status=1

@@ -28,10 +28,16 @@ enum {
 /* Subcommands: argv[0] is the command name; return an exit status. */
 int cli_info(int argc, char **argv);
 int cli_convert(int argc, char **argv);
+int cli_strip_updater(int argc, char **argv);
+int cli_normalizer(int argc, char **argv);
+int cli_objects(int argc, char **argv);
 
 /* Usage texts, printed by "--help" and "dlz help CMD". */
 extern const char cli_info_usage[];
 extern const char cli_convert_usage[];
+extern const char cli_strip_usage[];
+extern const char cli_normalizer_usage[];
+extern const char cli_objects_usage[];
 
 /* Prints "dlz: <file>: <problem>" (without "<file>: " when @p file is NULL)
    as one line on stderr.  Line breaks inside

@@ -17,6 +17,9 @@ static const char main_usage[] =
     "Commands:\n"
     "  info      show what an archive or array file holds\n"
     "  convert   rewrite an archive (array format, compression, timestamps)\n"
+    "  normalizer  show, set or remove the normalizer (in place, atomically)\n"
+    "  objects   list, read, put or remove objects/<key> entries (in place)\n"
+    "  strip-updater  remove the optimizer state (in place or to a new file)\n"
     "  help      show the usage of a command\n"
     "\n"
     "Run 'dlz COMMAND --help' for the options of a command.\n"
@@ -186,6 +189,9 @@ typedef struct command {
 static const command commands[] = {
     {"info", cli_info, cli_info_usage},
     {"convert", cli_convert, cli_convert_usage},
+    {"normalizer", cli_normalizer, cli_normalizer_usage},
+    {"objects", cli_objects, cli_objects_usage},
+    {"strip-updater", cli_strip_updater, cli_strip_usage},
 };
 
 static const command *find_command(const char *name) {
