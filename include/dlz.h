@@ -549,16 +549,927 @@ DLZ_API int dlz_editor_syserr(const dlz_editor *e);
 /* ------------------------------------------------------------------------ */
 /* Java objects (objects/<key>)                                              */
 /* BEGIN jser */
+/*
+ * A codec for the part of Java Object Serialization that objects/<key>
+ * entries use (DL4J's ModelSerializer.addObjectToFile() writes one
+ * ObjectOutputStream with one writeObject() call per entry): null, String,
+ * the boxed primitives (Integer, Long, Double, Float, Short, Byte, Boolean,
+ * Character), the primitive arrays, String[], Object[], ArrayList, HashMap
+ * and LinkedHashMap, nested in any way.
+ *
+ * Values are trees of dlz_value nodes.  A node has one owner: the caller for
+ * a node returned by a dlz_value_new_*() constructor, dlz_value_copy(),
+ * dlz_value_decode() or dlz_value_from_json(); its container once
+ * dlz_value_append() or dlz_value_map_put() succeeded.  dlz_value_free()
+ * releases a node and everything in it.  Accessors return borrowed pointers,
+ * valid while the node they came from lives and is not changed.  Nodes of
+ * different trees may be used from different threads.
+ *
+ * Decoding never loads or runs Java code: it recognises the classes above by
+ * name, serialVersionUID, flags and fields and reads their data.  A stream
+ * holding any other class, at any depth, decodes successfully to one
+ * DLZ_VALUE_OPAQUE node that names the first such class in stream order and
+ * keeps the whole stream verbatim; encoding that node writes the same bytes.
+ * Streams whose structure does not follow the serialization grammar are
+ * DLZ_EFORMAT, including the parts that belong to unsupported classes (the
+ * only exception: an Externalizable class written in the old protocol 1
+ * cannot be delimited, so the rest of such a stream is not checked).
+ *
+ * Strings are UTF-8 in C and "modified UTF-8" in the stream (U+0000 as
+ * C0 80, characters above U+FFFF as two 3-byte surrogates); a surrogate that
+ * is not part of a pair, which UTF-8 cannot express, is kept as its 3-byte
+ * form (as in WTF-8), so every Java string survives a round trip.
+ *
+ * Encoding writes the bytes ObjectOutputStream writes for the same value when
+ * a Java program builds it from literals with autoboxing, new ArrayList<>(),
+ * new HashMap<>() and new LinkedHashMap<>() followed by add() / put() in the
+ * tree's order:
+ *  - class descriptors are written once per stream, then referenced;
+ *  - Java shares what literals and autoboxing share, so the encoder writes a
+ *    back-reference for a String equal to one written before (string literals
+ *    are interned), for a Boolean, a Byte, and a Short, Integer or Long in
+ *    -128..127 or a Character in 0..127 equal to one written before (the
+ *    valueOf() caches); never for Float, Double, arrays, lists or maps;
+ *  - a HashMap is written in the order Java's HashMap iterates it: by bucket,
+ *    entries of a bucket in the tree's order, with the capacity (buckets) and
+ *    threshold HashMap reaches through put() (load factor 0.75, 16 buckets
+ *    at first, doubling past the threshold, and doubling instead of forming a
+ *    tree bucket while below 64 buckets).  A key whose Java hashCode() is the
+ *    identity hash (arrays, opaque values) leaves the whole map in tree
+ *    order.  Java's order differs only where one bucket holds more than 8
+ *    keys in a map of 64 or more buckets (it then keeps a red-black tree).
+ *  - a LinkedHashMap is written in the tree's order.
+ * Decoding keeps the stream's order.  A decoded value therefore re-encodes
+ * to the original bytes when the writer built it that way, and otherwise to
+ * bytes Java reads as an equal value (the load factor, threshold and bucket
+ * count of a decoded HashMap, and which instances were shared, are not
+ * kept: Java recomputes the former on reading, and the values are immutable
+ * or copies).
+ *
+ * References: a back-reference in the stream to a String or boxed value
+ * decodes to a copy, and so does one to a completed array, list or map (a
+ * deep copy: the tree has no shared nodes).  A reference to a container that
+ * is still being read (a cycle, such as a list that contains itself) cannot
+ * be a tree: DLZ_EUNSUPPORTED.  Limits: values nested deeper than the
+ * max_depth of dlz_value_decode() give DLZ_ELIMIT, and so does a decoded
+ * tree that would take more than 64 MiB plus 64 times the stream's size (only
+ * copies made for back-references get near that).
+ */
+
+/** Kinds of values; the Java class is given by dlz_value_type_name(). */
+typedef enum dlz_value_type {
+    DLZ_VALUE_NULL = 0,           /**< null */
+    DLZ_VALUE_STRING = 1,         /**< java.lang.String */
+    DLZ_VALUE_INT = 2,            /**< java.lang.Integer */
+    DLZ_VALUE_LONG = 3,           /**< java.lang.Long */
+    DLZ_VALUE_DOUBLE = 4,         /**< java.lang.Double */
+    DLZ_VALUE_FLOAT = 5,          /**< java.lang.Float */
+    DLZ_VALUE_SHORT = 6,          /**< java.lang.Short */
+    DLZ_VALUE_BYTE = 7,           /**< java.lang.Byte */
+    DLZ_VALUE_BOOLEAN = 8,        /**< java.lang.Boolean */
+    DLZ_VALUE_CHAR = 9,           /**< java.lang.Character (one UTF-16 code unit) */
+    DLZ_VALUE_BYTE_ARRAY = 10,    /**< byte[], elements int8_t */
+    DLZ_VALUE_SHORT_ARRAY = 11,   /**< short[], elements int16_t */
+    DLZ_VALUE_INT_ARRAY = 12,     /**< int[], elements int32_t */
+    DLZ_VALUE_LONG_ARRAY = 13,    /**< long[], elements int64_t */
+    DLZ_VALUE_FLOAT_ARRAY = 14,   /**< float[], elements float */
+    DLZ_VALUE_DOUBLE_ARRAY = 15,  /**< double[], elements double */
+    DLZ_VALUE_BOOLEAN_ARRAY = 16, /**< boolean[], elements uint8_t 0 or 1 */
+    DLZ_VALUE_CHAR_ARRAY = 17,    /**< char[], elements uint16_t UTF-16 code units */
+    DLZ_VALUE_STRING_ARRAY = 18,  /**< String[], items STRING or NULL */
+    DLZ_VALUE_OBJECT_ARRAY = 19,  /**< Object[], items of any kind */
+    DLZ_VALUE_LIST = 20,          /**< java.util.ArrayList */
+    DLZ_VALUE_MAP = 21,           /**< java.util.HashMap */
+    DLZ_VALUE_LINKED_MAP = 22,    /**< java.util.LinkedHashMap */
+    DLZ_VALUE_OPAQUE = 23         /**< a stream holding another class, kept as bytes */
+} dlz_value_type;
+
+/** A node of a value tree (see above). */
+typedef struct dlz_value dlz_value;
+
+/** Default nesting limit of dlz_value_decode(); the top-level value is level 1. */
+#define DLZ_VALUE_DEFAULT_DEPTH 64
+/** Deepest tree the library builds, decodes or accepts from the caller. */
+#define DLZ_VALUE_MAX_DEPTH 256
+
+/**
+ * Java name of the class a type stands for ("java.lang.Integer", "[I",
+ * "java.util.ArrayList", ...), "null" for DLZ_VALUE_NULL, "opaque" for
+ * DLZ_VALUE_OPAQUE; NULL for an unknown type.  Static string.  @since 0.1.0
+ */
+DLZ_API const char *dlz_value_type_name(dlz_value_type type);
+
+/**
+ * Constructors.  Each returns a new node (yours; release it with
+ * dlz_value_free() or hand it to a container), or NULL when out of memory.
+ * dlz_value_new_string() copies @p len bytes of UTF-8 (NUL bytes allowed;
+ * @p utf8 may be NULL when @p len is 0) and also returns NULL when they are
+ * not UTF-8 (overlong forms, code points above U+10FFFF and truncated
+ * sequences are refused; 3-byte surrogates are accepted, see above).
+ * dlz_value_new_boolean() stores true for any nonzero @p v.  @since 0.1.0
+ */
+DLZ_API dlz_value *dlz_value_new_null(void);
+DLZ_API dlz_value *dlz_value_new_string(const char *utf8, size_t len);
+DLZ_API dlz_value *dlz_value_new_int(int32_t v);
+DLZ_API dlz_value *dlz_value_new_long(int64_t v);
+DLZ_API dlz_value *dlz_value_new_double(double v);
+DLZ_API dlz_value *dlz_value_new_float(float v);
+DLZ_API dlz_value *dlz_value_new_short(int16_t v);
+DLZ_API dlz_value *dlz_value_new_byte(int8_t v);
+DLZ_API dlz_value *dlz_value_new_boolean(int v);
+DLZ_API dlz_value *dlz_value_new_char(uint16_t v);
+
+/**
+ * A new array of @p type.  For the primitive array types, @p n elements of
+ * the C type listed at dlz_value_type are copied from @p elems (which may be
+ * NULL when @p n is 0; boolean elements are stored as 0 or 1).  For
+ * DLZ_VALUE_STRING_ARRAY, @p elems is an array of @p n NUL-terminated UTF-8
+ * strings, each copied, a NULL entry giving a null item.  For
+ * DLZ_VALUE_OBJECT_ARRAY, @p elems must be NULL and @p n 0: add items with
+ * dlz_value_append().  Returns NULL for any other type, for invalid UTF-8,
+ * for @p n above 2147483647 (Java's limit) and when out of memory.
+ * @since 0.1.0
+ */
+DLZ_API dlz_value *dlz_value_new_array(dlz_value_type type, const void *elems, size_t n);
+
+/** A new empty ArrayList, or NULL when out of memory. @since 0.1.0 */
+DLZ_API dlz_value *dlz_value_new_list(void);
+/** A new empty HashMap (@p linked 0) or LinkedHashMap (@p linked nonzero), or
+    NULL when out of memory. @since 0.1.0 */
+DLZ_API dlz_value *dlz_value_new_map(int linked);
+
+/**
+ * Adds @p item at the end of a list, String[] (item STRING or NULL only) or
+ * Object[].  On success the container owns @p item; on failure you still do.
+ * @p item must be a tree of its own (not inside a container, not @p container).
+ * @return DLZ_OK; DLZ_EMISUSE (NULL, not a container, item of the wrong
+ *         kind, item already in a container); DLZ_ELIMIT (the tree would be
+ *         deeper than DLZ_VALUE_MAX_DEPTH, or hold more than 2147483647
+ *         items); DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_value_append(dlz_value *container, dlz_value *item);
+
+/**
+ * Puts an entry into a HashMap or LinkedHashMap, as Java's put(): when the
+ * map has a key equal to @p key (Java's equals(): same kind and value,
+ * strings by content, lists and maps by their items, doubles and floats by
+ * their canonical bits, arrays and opaque values only when they are the same
+ * node), its value is replaced (the old value is freed, the entry keeps its
+ * place and key, and @p key is freed); otherwise the entry is added at the
+ * end.  This compares @p key with every key: O(n).  On success the map owns
+ * @p key and @p value; on failure you still do.
+ * @return DLZ_OK, DLZ_EMISUSE, DLZ_ELIMIT, DLZ_ENOMEM as dlz_value_append().
+ * @since 0.1.0
+ */
+DLZ_API int dlz_value_map_put(dlz_value *map, dlz_value *key, dlz_value *value);
+
+/** A deep copy (yours), or NULL when out of memory or @p v is NULL. @since 0.1.0 */
+DLZ_API dlz_value *dlz_value_copy(const dlz_value *v);
+/** Releases a node and everything in it; NULL allowed.  Never free a node that
+    is inside a container (free the whole tree). @since 0.1.0 */
+DLZ_API void dlz_value_free(dlz_value *v);
+
+/** Kind of a node (DLZ_VALUE_NULL for a NULL pointer). @since 0.1.0 */
+DLZ_API dlz_value_type dlz_value_type_of(const dlz_value *v);
+
+/**
+ * A string's UTF-8 bytes, NUL-terminated (the string itself may hold NUL
+ * bytes: use *len, which may be NULL).  Borrowed.  NULL when @p v is not a
+ * DLZ_VALUE_STRING.  @since 0.1.0
+ */
+DLZ_API const char *dlz_value_string(const dlz_value *v, size_t *len);
+
+/** The value of an INT, LONG, SHORT, BYTE, CHAR (the code unit) or BOOLEAN
+    (0 or 1) node; 0 for other nodes. @since 0.1.0 */
+DLZ_API int64_t dlz_value_integer(const dlz_value *v);
+/** The value of a DOUBLE or FLOAT node (bits kept, NaN payloads included);
+    0.0 for other nodes. @since 0.1.0 */
+DLZ_API double dlz_value_real(const dlz_value *v);
+
+/**
+ * The elements of a primitive array, of the C type listed at dlz_value_type;
+ * *n (may be NULL) receives their count.  Borrowed; never NULL for a
+ * primitive array, even an empty one.  NULL (and *n = 0) for other nodes.
+ * @since 0.1.0
+ */
+DLZ_API const void *dlz_value_array_data(const dlz_value *v, size_t *n);
+
+/** Number of elements of an array, items of a list, entries of a map; 0 for
+    other nodes. @since 0.1.0 */
+DLZ_API size_t dlz_value_count(const dlz_value *v);
+
+/** Item @p i of a String[], Object[] or list; borrowed; NULL when out of
+    range or not such a node. @since 0.1.0 */
+DLZ_API const dlz_value *dlz_value_item(const dlz_value *v, size_t i);
+
+/** Key and value of entry @p i of a map, in the map's order (the stream's
+    order for a decoded map, else insertion order); borrowed; NULL when out
+    of range or not a map. @since 0.1.0 */
+DLZ_API const dlz_value *dlz_value_map_key(const dlz_value *v, size_t i);
+DLZ_API const dlz_value *dlz_value_map_value(const dlz_value *v, size_t i);
+
+/** The value stored under a key equal to @p key (equality as in
+    dlz_value_map_put()); borrowed; NULL when absent or @p map is not a map. */
+DLZ_API const dlz_value *dlz_value_map_get(const dlz_value *map, const dlz_value *key);
+
+/** For an OPAQUE node: the Java name of the first unsupported class
+    ("java.util.Date", "[Ljava.lang.Integer;"; "java.lang.Class" for a
+    Class object, "java.lang.reflect.Proxy" for a proxy instance,
+    "java.io.ObjectStreamClass" for a bare class descriptor).  Borrowed;
+    NULL for other nodes. @since 0.1.0 */
+DLZ_API const char *dlz_value_opaque_class(const dlz_value *v);
+/** For an OPAQUE node: the whole serialization stream, borrowed; *len (may be
+    NULL) receives its size.  NULL for other nodes. @since 0.1.0 */
+DLZ_API const void *dlz_value_opaque_bytes(const dlz_value *v, size_t *len);
+
+/**
+ * 1 when @p a and @p b have the same kind and content: scalars by value
+ * (doubles and floats by their bits), strings and arrays by their bytes and
+ * elements, lists, arrays of objects and maps by their items in order,
+ * opaque nodes by class and bytes; else 0.  Two NULL pointers are equal.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_value_equal(const dlz_value *a, const dlz_value *b);
+
+/**
+ * Decodes one serialization stream (an objects/<key> entry: stream header,
+ * then exactly one object and nothing after it).
+ * @param bytes, len   the stream (borrowed for the call only)
+ * @param max_depth    nesting limit, 1..DLZ_VALUE_MAX_DEPTH, or 0 for
+ *                     DLZ_VALUE_DEFAULT_DEPTH
+ * @param out          receives the tree (yours; dlz_value_free()), or NULL
+ *                     on failure
+ * @param errbuf       receives one line "byte N: what was expected, what was
+ *                     found" on failure (truncated to @p errcap bytes with
+ *                     its NUL); may be NULL
+ * @return DLZ_OK (an unsupported class gives an OPAQUE node, see above);
+ *         DLZ_EMISUSE (NULL arguments, bad max_depth); DLZ_EFORMAT (not a
+ *         serialization stream, truncated, malformed, wrong
+ *         serialVersionUID or fields for a supported class, reference to an
+ *         unknown handle, bytes after the object); DLZ_EUNSUPPORTED (a
+ *         reference cycle); DLZ_ELIMIT; DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_value_decode(const void *bytes, size_t len, int max_depth, dlz_value **out,
+                             char *errbuf, size_t errcap);
+
+/**
+ * Encodes a tree as one serialization stream (stream header, one object),
+ * following the rules above.  On success *bytes is yours (release it with
+ * dlz_free()) and *len its size.  An OPAQUE node is written verbatim when it
+ * is the whole tree.  @p errbuf as for dlz_value_decode().
+ * @return DLZ_OK; DLZ_EMISUSE (NULL arguments); DLZ_EUNSUPPORTED (an OPAQUE
+ *         node inside a container: its bytes are a stream of their own);
+ *         DLZ_ELIMIT (a string longer than 2147483647 UTF-16 units);
+ *         DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_value_encode(const dlz_value *v, void **bytes, size_t *len, char *errbuf,
+                             size_t errcap);
+
+/** Flag for dlz_value_to_json(): one item per line, indented by two spaces. */
+#define DLZ_JSON_PRETTY 0x1u
+
+/**
+ * Renders a tree as JSON text (UTF-8, no newline at the end), for display:
+ *  - null, Boolean: null, true, false;
+ *  - Integer, Long, Short, Byte: integers; Double, Float: the shortest
+ *    decimal that reads back to the same double or float, always with a '.'
+ *    or an exponent (1.0, 0.1, 1e+300, -0.0), independent of the locale;
+ *    NaN and the infinities as the strings "NaN", "Infinity", "-Infinity";
+ *  - String: a string (a lone surrogate as a \\uXXXX escape); Character: a
+ *    string of that one UTF-16 unit;
+ *  - byte[], short[], int[], long[], float[], double[]: arrays of numbers;
+ *    boolean[]: of true/false; char[]: of one-character strings;
+ *  - String[], Object[], ArrayList: arrays;
+ *  - HashMap, LinkedHashMap: an object in the map's order when every key is
+ *    a String, else an array of [key, value] arrays;
+ *  - OPAQUE: {"opaque":"<class name>","length":<bytes of the stream>}.
+ * @p flags: 0 (compact) or DLZ_JSON_PRETTY.  On success *json is yours
+ * (dlz_free()), NUL-terminated; *len (may be NULL) excludes the NUL.
+ * @return DLZ_OK, DLZ_EMISUSE, DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_value_to_json(const dlz_value *v, unsigned flags, char **json, size_t *len);
+
+/**
+ * Builds a tree from JSON text: null -> null, true/false -> Boolean, an
+ * integer -> Integer when it fits in 32 bits, else Long (beyond 64 bits is
+ * DLZ_EFORMAT), any other number -> Double, a string -> String, an array ->
+ * ArrayList, an object -> LinkedHashMap with String keys in the text's order
+ * (duplicate keys are DLZ_EFORMAT).  Any JSON value may be at the top level.
+ * @p json holds @p len bytes (no NUL needed).  On success *out is yours.
+ * @p errbuf receives "line L, column C: ..." on DLZ_EFORMAT.
+ * @return DLZ_OK, DLZ_EMISUSE, DLZ_EFORMAT, DLZ_ELIMIT (nested deeper than
+ *         DLZ_VALUE_MAX_DEPTH), DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_value_from_json(const char *json, size_t len, dlz_value **out, char *errbuf,
+                                size_t errcap);
+
+/**
+ * Reads objects/<key> and decodes it with dlz_value_decode() at the default
+ * depth.  On success *out is yours; on failure it is NULL and
+ * dlz_reader_errmsg() names the entry, the byte offset and the problem.
+ * @return the codes of dlz_reader_read_object_raw() and dlz_value_decode().
+ * @since 0.1.0
+ */
+DLZ_API int dlz_reader_read_object(dlz_reader *r, const char *key, dlz_value **out);
+
+/**
+ * Encodes @p v with dlz_value_encode() and writes it as objects/<key> with
+ * dlz_writer_put_object() (same order rules and key checks).  @p v is only
+ * read.  An encoding failure leaves the archive as it was and is described
+ * by dlz_writer_errmsg().
+ * @return the codes of dlz_value_encode() and dlz_writer_put_object().
+ * @since 0.1.0
+ */
+DLZ_API int dlz_writer_put_object_value(dlz_writer *w, const char *key, const dlz_value *v);
 /* END jser */
 
 /* ------------------------------------------------------------------------ */
 /* Normalizers (normalizer.bin)                                              */
 /* BEGIN normalizer */
+/*
+ * normalizer.bin holds the data normalizer DL4J applies to a network's inputs
+ * (and, where it was fitted on them, its outputs): the stream
+ * NormalizerSerializer writes ("NORMALIZER", version 1, the type name, the
+ * statistics as ND4J array records), or, from DL4J 0.7.x, a Java-serialized
+ * normalizer object.
+ *
+ * A dlz_normalizer is a decoded or constructed normalizer.  It is immutable
+ * apart from the MULTI_HYBRID builders, so one normalizer may be used by
+ * several threads at once (transforms included) as long as none of them
+ * changes it.  Accessors return borrowed pointers, valid until the
+ * normalizer is changed or freed.
+ *
+ * Statistics read from a stream are kept exactly as stored.  DL4J adjusts
+ * some of them whenever it builds a normalizer, including when it reads
+ * one; the constructors below store the adjusted values, as DL4J's do, and
+ * the transforms apply the adjustments again, as DL4J does after reading
+ * (in the statistics' own data type, with eps = 1e-5 rounded to that type):
+ *  - DistributionStats: std = max(std, eps); a std equal to eps then counts
+ *    as 1 (StandardizeStrategy replaces values within eps of 0 by 1), so a
+ *    standard deviation of eps or less, or NaN, divides by 1;
+ *  - MinMaxStats: where max - min < eps, eps - (max - min) is added to max
+ *    (for every feature, or for none when a difference is NaN);
+ *  - MinMaxStrategy: targetMax = max(targetMax, targetMin + eps), in double.
+ */
+
+/** Normalizer types: DL4J's NormalizerType names and ordinals, plus the
+    deprecated Java-serialized form. */
+typedef enum dlz_norm_type {
+    DLZ_NORM_STANDARDIZE = 0,       /**< NormalizerStandardize */
+    DLZ_NORM_MIN_MAX = 1,           /**< NormalizerMinMaxScaler */
+    DLZ_NORM_IMAGE_MIN_MAX = 2,     /**< ImagePreProcessingScaler */
+    DLZ_NORM_IMAGE_VGG16 = 3,       /**< VGG16ImagePreProcessor: no DL4J can store it */
+    DLZ_NORM_MULTI_STANDARDIZE = 4, /**< MultiNormalizerStandardize */
+    DLZ_NORM_MULTI_MIN_MAX = 5,     /**< MultiNormalizerMinMaxScaler */
+    DLZ_NORM_MULTI_HYBRID = 6,      /**< MultiNormalizerHybrid */
+    DLZ_NORM_CUSTOM = 7,            /**< a user strategy class; its body is kept as bytes */
+    DLZ_NORM_JAVA_SERIALIZED = 8    /**< DL4J 0.7.x: a Java-serialized object (read only) */
+} dlz_norm_type;
+
+/** Per-input strategies of a MULTI_HYBRID normalizer (DL4J's ordinals). */
+typedef enum dlz_norm_strategy {
+    DLZ_NORM_STRATEGY_NONE = 0,        /**< no normalization */
+    DLZ_NORM_STRATEGY_STANDARDIZE = 1, /**< (x - mean) / std */
+    DLZ_NORM_STRATEGY_MIN_MAX = 2      /**< scale [min, max] to [minRange, maxRange] */
+} dlz_norm_strategy;
+
+typedef struct dlz_normalizer dlz_normalizer;
+
+/** "STANDARDIZE", "MIN_MAX", ..., "CUSTOM", "JAVA_SERIALIZED"; NULL if unknown.
+    Static string. @since 0.1.0 */
+DLZ_API const char *dlz_normalizer_type_name(dlz_norm_type type);
+
+/**
+ * Decodes a normalizer.bin stream.
+ * A stream naming IMAGE_VGG16 is refused (DL4J has no serializer strategy
+ * for it, so no DL4J wrote or can read one).  CUSTOM keeps the strategy
+ * class name and the body bytes.  A Java-serialized stream (AC ED 00 05)
+ * gives a DLZ_NORM_JAVA_SERIALIZED normalizer that only names its class.
+ * @param bytes, len  the stream (borrowed for the call only)
+ * @param out         receives the normalizer (yours; dlz_normalizer_free()),
+ *                    NULL on failure
+ * @param errbuf      receives one line "normalizer: byte N: what was
+ *                    expected, what was found" on failure (truncated to
+ *                    @p errcap bytes with its NUL); may be NULL
+ * Each array may take at most 1 GiB (dlz_reader_read_normalizer() uses the
+ * reader's DLZ_LIMIT_ARRAY_BYTES instead).
+ * @return DLZ_OK; DLZ_EMISUSE (NULL arguments); DLZ_EFORMAT (bad header,
+ *         unknown type, truncated, a negative or oversized count, an invalid
+ *         array record, bytes after the normalizer); DLZ_EUNSUPPORTED (a
+ *         version other than 1, IMAGE_VGG16, an array type the library does
+ *         not read, a class name with NUL or characters beyond U+FFFF);
+ *         DLZ_ELIMIT (an array above the limit); DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_decode(const void *bytes, size_t len, dlz_normalizer **out, char *errbuf,
+                                  size_t errcap);
+
+/**
+ * Encodes a normalizer as DL4J's NormalizerSerializer does.  Arrays are
+ * written as dense 'c' records of their own shape, in the generation they
+ * were read in (JAVACPP for records older than MIXED_DATA_TYPES, which every
+ * DL4J reads) or MIXED_DATA_TYPES for arrays made in memory.  Every stream
+ * DL4J writes decodes and re-encodes to the same bytes.  On success *bytes
+ * is yours (dlz_free()) and *len its size.  @p errbuf as for
+ * dlz_normalizer_decode().
+ * @return DLZ_OK; DLZ_EMISUSE (NULL arguments); DLZ_EUNSUPPORTED
+ *         (JAVA_SERIALIZED: DL4J 1.0.0-beta7 and later cannot read it, copy
+ *         the raw entry instead; IMAGE_VGG16: DL4J cannot read it);
+ *         DLZ_ELIMIT; DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_encode(const dlz_normalizer *n, void **bytes, size_t *len, char *errbuf,
+                                  size_t errcap);
+
+/** Releases a normalizer; NULL allowed. @since 0.1.0 */
+DLZ_API void dlz_normalizer_free(dlz_normalizer *n);
+
+/** Type of a normalizer (DLZ_NORM_STANDARDIZE for NULL). @since 0.1.0 */
+DLZ_API dlz_norm_type dlz_normalizer_type(const dlz_normalizer *n);
+
+/**
+ * The Java class: DL4J's normalizer class for the stored types
+ * ("org.nd4j.linalg.dataset.api.preprocessor.NormalizerStandardize", ...),
+ * the strategy class for CUSTOM, the serialized class for JAVA_SERIALIZED.
+ * Borrowed; NULL for NULL.  @since 0.1.0
+ */
+DLZ_API const char *dlz_normalizer_java_class(const dlz_normalizer *n);
+
+/** 1 when the normalizer holds label statistics (fitLabel of STANDARDIZE,
+    MIN_MAX, MULTI_STANDARDIZE and MULTI_MIN_MAX), else 0. @since 0.1.0 */
+DLZ_API int dlz_normalizer_fit_label(const dlz_normalizer *n);
+
+/**
+ * Number of inputs (outputs) with statistics: 1 (1 or 0 for outputs) for
+ * STANDARDIZE and MIN_MAX; numInputs (numOutputs, 0 without labels) for
+ * MULTI_STANDARDIZE and MULTI_MIN_MAX; the number of distinct indices in the
+ * input (output) statistics map of MULTI_HYBRID; 0 for the other types.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_num_inputs(const dlz_normalizer *n);
+DLZ_API int dlz_normalizer_num_outputs(const dlz_normalizer *n);
+
+/**
+ * The target range: targetMin and targetMax of MIN_MAX and MULTI_MIN_MAX,
+ * minRange and maxRange of IMAGE_MIN_MAX, as stored.  @p min and @p max may
+ * be NULL.  @return DLZ_OK or DLZ_EMISUSE (other types).  @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_range(const dlz_normalizer *n, double *min, double *max);
+/** maxPixelVal of IMAGE_MIN_MAX.  @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
+DLZ_API int dlz_normalizer_max_pixel_value(const dlz_normalizer *n, double *v);
+
+/**
+ * The statistics of input @p index (@p labels 0) or output @p index
+ * (@p labels nonzero): mean and std (*kind DLZ_NORM_STRATEGY_STANDARDIZE) or
+ * min and max (DLZ_NORM_STRATEGY_MIN_MAX), as stored (see above).  For
+ * STANDARDIZE and MIN_MAX the index is 0; for MULTI_HYBRID it is the map
+ * key (the last entry when a stream repeats a key).  Any out-pointer may be
+ * NULL; the arrays are borrowed.
+ * @return DLZ_OK; DLZ_ENOTFOUND (no statistics for that index, or no label
+ *         statistics); DLZ_EMISUSE (NULL, or a type without statistics).
+ * @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_stats(const dlz_normalizer *n, int labels, int index,
+                                 dlz_norm_strategy *kind, const dlz_array **a, const dlz_array **b);
+
+/**
+ * MULTI_HYBRID maps, for inputs (@p outputs 0) or outputs (@p outputs
+ * nonzero), entry @p i in stream order, entries added by the builders at the
+ * end: statistics (index, kind, the two arrays) and per-index strategies
+ * (index, kind, minRange and maxRange of MIN_MAX).  An index a stream
+ * repeats is listed each time (the last entry counts, as in Java) until a
+ * builder changes that map, which merges the repeats as Java's HashMap does
+ * (first position, last value).  The counts are 0 for other types.
+ * Out-pointers may be NULL.
+ * @return DLZ_OK or DLZ_EMISUSE (not MULTI_HYBRID, @p i out of range).
+ * @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_hybrid_stats_count(const dlz_normalizer *n, int outputs);
+DLZ_API int dlz_normalizer_hybrid_stats_entry(const dlz_normalizer *n, int outputs, int i,
+                                              int *index, dlz_norm_strategy *kind,
+                                              const dlz_array **a, const dlz_array **b);
+DLZ_API int dlz_normalizer_hybrid_strategy_count(const dlz_normalizer *n, int outputs);
+DLZ_API int dlz_normalizer_hybrid_strategy_entry(const dlz_normalizer *n, int outputs, int i,
+                                                 int *index, dlz_norm_strategy *kind,
+                                                 double *min_range, double *max_range);
+
+/**
+ * MULTI_HYBRID: the global strategy for inputs (@p outputs 0) or outputs,
+ * used for every index without a per-index strategy.  Out-pointers may be
+ * NULL; the range is 0, 0 unless the kind is MIN_MAX.
+ * @return DLZ_OK or DLZ_EMISUSE (not MULTI_HYBRID).  @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_hybrid_global(const dlz_normalizer *n, int outputs,
+                                         dlz_norm_strategy *kind, double *min_range,
+                                         double *max_range);
+
+/**
+ * The strategy DL4J applies to input (output) @p index of a MULTI_HYBRID
+ * normalizer: its per-index strategy when the map has the index (even
+ * NONE), else the global one.  @return DLZ_OK or DLZ_EMISUSE.  @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_hybrid_strategy_for(const dlz_normalizer *n, int outputs, int index,
+                                               dlz_norm_strategy *kind, double *min_range,
+                                               double *max_range);
+
+/** CUSTOM: the strategy class (UTF-8, borrowed) and the body bytes after the
+    header (borrowed; *len may be NULL).  NULL for other types. @since 0.1.0 */
+DLZ_API const char *dlz_normalizer_custom_class(const dlz_normalizer *n);
+DLZ_API const void *dlz_normalizer_custom_body(const dlz_normalizer *n, size_t *len);
+
+/**
+ * Constructors.  Every array is copied (as a dense 'c' array of the same
+ * shape, data type and generation) and must have a floating data type
+ * (FLOAT, DOUBLE, HALF or BFLOAT16) and at least one element; the two arrays
+ * of a pair must have the same length.  Label arrays are both NULL (no
+ * labels: fitLabel false) or both given.  std, max and targetMax are
+ * adjusted as described above.  On success *out is yours
+ * (dlz_normalizer_free()).
+ * @return DLZ_OK; DLZ_EMISUSE (NULL or invalid arguments, counts above
+ *         65535); DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_new_standardize(dlz_normalizer **out, const dlz_array *mean,
+                                           const dlz_array *std, const dlz_array *label_mean,
+                                           const dlz_array *label_std);
+DLZ_API int dlz_normalizer_new_min_max(dlz_normalizer **out, double target_min, double target_max,
+                                       const dlz_array *min, const dlz_array *max,
+                                       const dlz_array *label_min, const dlz_array *label_max);
+/** No arrays; ImagePreProcessingScaler(minRange, maxRange) with maxPixelVal
+    (255 for 8-bit images). @since 0.1.0 */
+DLZ_API int dlz_normalizer_new_image_min_max(dlz_normalizer **out, double min_range,
+                                             double max_range, double max_pixel_value);
+/** @p num_inputs >= 1 pairs in @p means / @p stds; @p label_means NULL (and
+    @p num_outputs 0) for no labels. @since 0.1.0 */
+DLZ_API int dlz_normalizer_new_multi_standardize(dlz_normalizer **out, int num_inputs,
+                                                 const dlz_array *const *means,
+                                                 const dlz_array *const *stds, int num_outputs,
+                                                 const dlz_array *const *label_means,
+                                                 const dlz_array *const *label_stds);
+DLZ_API int dlz_normalizer_new_multi_min_max(dlz_normalizer **out, double target_min,
+                                             double target_max, int num_inputs,
+                                             const dlz_array *const *mins,
+                                             const dlz_array *const *maxs, int num_outputs,
+                                             const dlz_array *const *label_mins,
+                                             const dlz_array *const *label_maxs);
+/** CUSTOM: @p strategy_class (NUL-terminated UTF-8 of the Basic Multilingual
+    Plane, 1..65535 bytes, no NUL) and @p len body bytes, both copied.
+    @since 0.1.0 */
+DLZ_API int dlz_normalizer_new_custom(dlz_normalizer **out, const char *strategy_class,
+                                      const void *body, size_t len);
+
+/**
+ * MULTI_HYBRID builders.  dlz_normalizer_new_hybrid() makes one with empty
+ * maps and no global strategies.  The setters work on any MULTI_HYBRID
+ * normalizer, for inputs (@p outputs 0) or outputs:
+ *  - _set_stats: statistics for an index (kind STANDARDIZE: mean and std;
+ *    MIN_MAX: min and max; arrays copied as for the constructors), replacing
+ *    an entry with that index in place or adding one at the end;
+ *  - _set_global: the global strategy (NONE removes it);
+ *  - _set_strategy: a per-index strategy (NONE is a strategy too: it turns
+ *    the global one off for that index), replacing or adding.
+ * For MIN_MAX, maxRange becomes max(maxRange, minRange + eps) as in
+ * MinMaxStrategy.  Once a map was changed, it is encoded in the order of
+ * Java's HashMap, as DL4J writes it (by bucket, then insertion order; Java
+ * differs only for more than 8 indices congruent modulo 64 or more buckets).
+ * @return DLZ_OK; DLZ_EMISUSE (NULL, not MULTI_HYBRID, bad kind or arrays,
+ *         more than 65535 entries); DLZ_ENOMEM (the normalizer is unchanged).
+ * @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_new_hybrid(dlz_normalizer **out);
+DLZ_API int dlz_normalizer_hybrid_set_stats(dlz_normalizer *n, int outputs, int index,
+                                            dlz_norm_strategy kind, const dlz_array *a,
+                                            const dlz_array *b);
+DLZ_API int dlz_normalizer_hybrid_set_global(dlz_normalizer *n, int outputs, dlz_norm_strategy kind,
+                                             double min_range, double max_range);
+DLZ_API int dlz_normalizer_hybrid_set_strategy(dlz_normalizer *n, int outputs, int index,
+                                               dlz_norm_strategy kind, double min_range,
+                                               double max_range);
+
+/**
+ * Applies the normalizer in place, with DL4J's arithmetic (below), to @p a,
+ * a FLOAT or DOUBLE array of any strides whose elements do not overlap:
+ *  - _transform / _revert: features of input @p index (0 for the single
+ *    normalizers and IMAGE_MIN_MAX);
+ *  - _transform_labels / _revert_labels: labels of output @p index.  As in
+ *    DL4J, a normalizer without label statistics (fitLabel false, or no
+ *    output strategy of a MULTI_HYBRID) leaves labels unchanged and returns
+ *    DLZ_OK; IMAGE_MIN_MAX scales labels of rank 4 (segmentation masks) like
+ *    features and refuses others.
+ * Shapes: [batch, features], [batch, features, time] and any higher rank
+ * with the features in dimension 1 (statistics broadcast along it), or
+ * [features] for one example; the features must match the length of the
+ * statistics.  IMAGE_MIN_MAX works per element on any shape
+ * ([batch, channels, height, width] for images).
+ *
+ * Arithmetic, per element x, each step rounded to the array's type:
+ *  - STANDARDIZE: (x - mean) / std; revert x * std + mean;
+ *  - MIN_MAX: ((x - min) / range) * (maxRange - minRange) + minRange with
+ *    range = max - min computed in the statistics' type; revert in reverse;
+ *  - IMAGE_MIN_MAX: x / maxPixelVal, then * (maxRange - minRange) unless that
+ *    is 1, then + minRange unless that is 0; revert in reverse.
+ * No result is clipped.  Statistics are adjusted as described above, then
+ * converted to the array's type; (maxRange - minRange) is computed in double
+ * and then converted.  With statistics and array of the same type (as in
+ * every DL4J file) results are bit-identical to DL4J's.
+ * @p errbuf as for dlz_normalizer_decode().
+ * @return DLZ_OK; DLZ_EMISUSE (NULL, array type other than FLOAT or DOUBLE,
+ *         features not matching the statistics, index out of range or
+ *         without statistics, overlapping elements); DLZ_EFORMAT
+ *         (inconsistent statistics: lengths differ, strategy and statistics
+ *         of different kinds); DLZ_EUNSUPPORTED (CUSTOM, JAVA_SERIALIZED,
+ *         statistics of a non-floating type); DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_transform(const dlz_normalizer *n, int index, dlz_array *a, char *errbuf,
+                                     size_t errcap);
+DLZ_API int dlz_normalizer_revert(const dlz_normalizer *n, int index, dlz_array *a, char *errbuf,
+                                  size_t errcap);
+DLZ_API int dlz_normalizer_transform_labels(const dlz_normalizer *n, int index, dlz_array *a,
+                                            char *errbuf, size_t errcap);
+DLZ_API int dlz_normalizer_revert_labels(const dlz_normalizer *n, int index, dlz_array *a,
+                                         char *errbuf, size_t errcap);
+
+/**
+ * Renders a normalizer as JSON (UTF-8, for display), numbers and strings as
+ * dlz_value_to_json() does: {"type": ..., "javaClass": ..., fields}, with
+ * the fields of the stored form ("fitLabel", "mean", "std", "labelMean",
+ * "labelStd"; "targetMin", "targetMax", "min", "max", "labelMin",
+ * "labelMax"; "minRange", "maxRange", "maxPixelVal"; "numInputs",
+ * "numOutputs", "featureMean"/"featureMin", ... as lists; for MULTI_HYBRID
+ * "inputStats", "outputStats", "globalInputStrategy",
+ * "globalOutputStrategy", "perInputStrategies", "perOutputStrategies";
+ * "bodyLength" for CUSTOM).  Arrays are {"dtype", "shape", "values"} with
+ * the values in row-major order.  @p flags: 0 or DLZ_JSON_PRETTY.  On
+ * success *json is yours (dlz_free()); *len (may be NULL) excludes the NUL.
+ * @return DLZ_OK, DLZ_EMISUSE, DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_normalizer_to_json(const dlz_normalizer *n, unsigned flags, char **json,
+                                   size_t *len);
+
+/**
+ * Reads normalizer.bin and decodes it (arrays limited by the reader's
+ * DLZ_LIMIT_ARRAY_BYTES).  On success *out is yours; on failure it is NULL
+ * and dlz_reader_errmsg() describes the problem.
+ * @return the codes of dlz_reader_read_normalizer_raw() (DLZ_ENOTFOUND when
+ *         there is none) and dlz_normalizer_decode().  @since 0.1.0
+ */
+DLZ_API int dlz_reader_read_normalizer(dlz_reader *r, dlz_normalizer **out);
+
+/**
+ * Encodes @p n and writes it as normalizer.bin with dlz_writer_put_normalizer()
+ * (same order rules).  An encoding failure leaves the archive as it was and
+ * is described by dlz_writer_errmsg().  @since 0.1.0
+ */
+DLZ_API int dlz_writer_put_normalizer_value(dlz_writer *w, const dlz_normalizer *n);
+
+/**
+ * Encodes @p n and stages it as normalizer.bin with dlz_editor_set_normalizer().
+ * @return DLZ_EMISUSE (NULL arguments); the codes of dlz_normalizer_encode()
+ *         (DLZ_EUNSUPPORTED for JAVA_SERIALIZED, DLZ_ENOMEM: nothing is staged
+ *         and dlz_editor_errmsg() is not changed); the codes of
+ *         dlz_editor_set_normalizer().  @since 0.1.0
+ */
+DLZ_API int dlz_editor_set_normalizer_value(dlz_editor *e, const dlz_normalizer *n);
 /* END normalizer */
 
 /* ------------------------------------------------------------------------ */
 /* Parameter table (configuration.json layouts)                              */
 /* BEGIN params */
+
+/**
+ * The parameter table of a model: where every named parameter ("0/W",
+ * "dense1/b", "lstm/RW", ...) lives in the flat coefficients vector, with its
+ * shape and order, and how the optimizer (updater) state is laid out.  It is
+ * derived from configuration.json alone, for every DL4J generation (legacy
+ * wrapper objects of 0.5 .. 1.0.0-alpha, "@class" objects from 1.0.0-beta on),
+ * for MultiLayerNetwork and ComputationGraph models; no array is read.
+ *
+ *   1. dlz_reader_read_params()  - or dlz_params_parse() on configuration.json text
+ *   2. dlz_params_count(), dlz_params_get(), dlz_params_find(),
+ *      dlz_params_layer_count(), dlz_params_layer()
+ *   3. dlz_reader_read_coefficients(), then dlz_params_check() and
+ *      dlz_params_extract() for each parameter
+ *   4. dlz_params_updater_status(), dlz_params_updater_block(),
+ *      dlz_reader_read_updater(), dlz_params_updater_check(),
+ *      dlz_params_extract_state()
+ *   5. dlz_params_free()         - NULL-safe
+ *
+ * Order.  MultiLayerNetwork: layers in configuration order.  ComputationGraph:
+ * vertices in topological order - the stored "topologicalOrder" and
+ * "topologicalOrderStr" when both are present, otherwise computed exactly as
+ * DL4J's ComputationGraph does (including the iteration order of the Java
+ * hash sets it uses).  Within a layer the parameters come in the order of
+ * DL4J's paramTable(), which is also their order in the flat vector, with one
+ * exception: SeparableConvolution2D and DepthwiseConvolution2D keep their bias
+ * first in the vector but list it last.
+ *
+ * Shapes.  Every parameter is reported with the shape and order DL4J
+ * 1.0.0-beta7 gives it (Dense "W" [nIn,nOut] 'f', convolution "W"
+ * [nOut,nIn,kH,kW] 'c', ...).  Vector parameters (biases, BatchNormalization
+ * statistics, gains...) are row vectors [1,n] with order 'f'; DL4J 1.0.0-M2.1
+ * holds the same values as rank-1 [n] arrays.  The order tells how the values
+ * lie in the flat vector: 'f' is column-major (W[i][j] at offset + i + j*rows),
+ * 'c' row-major.
+ *
+ * Layers and vertices whose parameter layout is not known (custom layers,
+ * SameDiff layers) make dlz_reader_read_params() fail with DLZ_EUNSUPPORTED and
+ * a message naming the layer and its class; the table is never guessed.
+ *
+ * A dlz_params handle does not depend on the reader it came from.  Functions
+ * that can fail for a reason other than a bad argument take a non-const
+ * handle and leave a one-line message in dlz_params_errmsg().
+ */
+typedef struct dlz_params dlz_params;
+
+/** One parameter.  Strings are borrowed from the dlz_params handle and stay
+    valid until dlz_params_free(). */
+typedef struct dlz_param_info {
+    /** "<layer>/<key>", e.g. "0/W", "dense1/b", "0/fRW" */
+    const char *name;
+    /** MultiLayerNetwork: the layer index as text ("0"); graph: the vertex name.
+        DL4J's paramTable() key is layer + "_" + key. */
+    const char *layer;
+    /** MultiLayerNetwork: the layer index; graph: DL4J's vertex index (network
+        inputs first, then the vertices in configuration order) */
+    int64_t layer_index;
+    /** "DenseLayer", "LSTM", "Bidirectional(LSTM)", "FrozenLayer(DenseLayer)"... */
+    const char *layer_type;
+    /** "W", "b", "RW", "gamma", "fW", "pZXMeanW", ... */
+    const char *key;
+    int rank;
+    int64_t shape[DLZ_MAX_RANK];
+    /** 'f' or 'c': how the values lie in the flat vector */
+    char order;
+    /** first value in the flat coefficients vector */
+    int64_t offset;
+    /** number of values (the product of the shape) */
+    int64_t length;
+    /** its updater: "Adam", "Nesterovs", "NoOp", ...; NULL when the updater
+        layout is unknown (see dlz_params_updater_status()) */
+    const char *updater;
+    /** updater state values per parameter value (0..3), or -1 when unknown */
+    int state_count;
+} dlz_param_info;
+
+/** One layer (MultiLayerNetwork) or vertex (graph; network inputs excluded),
+    in table order.  Strings borrowed as for dlz_param_info. */
+typedef struct dlz_layer_info {
+    /** as dlz_param_info.layer */
+    const char *name;
+    /** the configured "layerName", or NULL */
+    const char *layer_name;
+    /** as dlz_param_info.layer_index */
+    int64_t index;
+    /** as dlz_param_info.layer_type; "MergeVertex" etc. for vertices without
+        a layer */
+    const char *type;
+    /** the Java class as written ("org.deeplearning4j.nn.conf.layers.DenseLayer")
+        or the legacy type name ("dense") */
+    const char *class_name;
+    /** index of its first parameter in the table, and how many it has */
+    size_t first_param;
+    size_t param_count;
+    /** its values in the flat vector: [offset, offset + length) */
+    int64_t offset;
+    int64_t length;
+} dlz_layer_info;
+
+/**
+ * Builds the parameter table of the open archive from its configuration.json.
+ * On success *out is yours (release with dlz_params_free()).
+ * @return DLZ_OK, DLZ_EMISUSE (NULL argument, nothing open, a bare array file),
+ *         DLZ_EFORMAT (a key missing or of the wrong type, sizes that overflow,
+ *         a cycle or an unknown name in the graph...), DLZ_EUNSUPPORTED (a layer
+ *         or vertex whose parameter layout is unknown), DLZ_ENOMEM; the reader's
+ *         message names the layer.  @since 0.1.0
+ */
+DLZ_API int dlz_reader_read_params(dlz_reader *r, dlz_params **out);
+
+/**
+ * As dlz_reader_read_params(), from configuration.json text of @p len bytes
+ * (it need not be NUL-terminated).  On failure a one-line message is written
+ * to @p errbuf (may be NULL) of @p errbuf_size bytes.  @since 0.1.0
+ */
+DLZ_API int dlz_params_parse(const char *json, size_t len, dlz_params **out, char *errbuf,
+                             size_t errbuf_size);
+
+/** Releases the table; NULL allowed. @since 0.1.0 */
+DLZ_API void dlz_params_free(dlz_params *p);
+
+/** Message of the last failure on this handle: one line, borrowed, valid until
+    the next call on it. @since 0.1.0 */
+DLZ_API const char *dlz_params_errmsg(const dlz_params *p);
+
+/** DLZ_KIND_MULTILAYER or DLZ_KIND_GRAPH. @since 0.1.0 */
+DLZ_API dlz_kind dlz_params_kind(const dlz_params *p);
+
+/** Number of parameters (0 for a model without parameters). @since 0.1.0 */
+DLZ_API size_t dlz_params_count(const dlz_params *p);
+
+/** Number of values all parameters need: the expected coefficients length. */
+DLZ_API int64_t dlz_params_total(const dlz_params *p);
+
+/** Fills @p info for parameter @p i (0 <= i < count).
+    @return DLZ_OK or DLZ_EMISUSE (NULL or index out of range). @since 0.1.0 */
+DLZ_API int dlz_params_get(const dlz_params *p, size_t i, dlz_param_info *info);
+
+/** Index of the parameter called @p name ("0/W").
+    @return DLZ_OK, DLZ_ENOTFOUND or DLZ_EMISUSE. @since 0.1.0 */
+DLZ_API int dlz_params_find(const dlz_params *p, const char *name, size_t *index);
+
+/** Number of layers / vertices in the table, parameterless ones included. */
+DLZ_API size_t dlz_params_layer_count(const dlz_params *p);
+
+/** Fills @p info for layer @p i. @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
+DLZ_API int dlz_params_layer(const dlz_params *p, size_t i, dlz_layer_info *info);
+
+/**
+ * Checks that @p coefficients (a vector; NULL for a model without parameters)
+ * has exactly dlz_params_total() values.
+ * @return DLZ_OK, DLZ_EFORMAT with a message naming the first layer that does
+ *         not fit ("coefficients have 40 values; layer 1 'output' (OutputLayer)
+ *         needs values 25..42"), DLZ_EMISUSE.  @since 0.1.0
+ */
+DLZ_API int dlz_params_check(dlz_params *p, const dlz_array *coefficients);
+
+/**
+ * Copies parameter @p i out of @p coefficients (the model's flat vector, any
+ * vector shape) into a new dense array of the parameter's shape and the
+ * coefficients' data type, laid out in @p order: 'c' (row-major) or 'f'
+ * (column-major).  The logical values are the same either way;
+ * dlz_array_to_f64() reads both in row-major order.  *out is yours
+ * (dlz_array_free()).
+ * @return DLZ_OK, DLZ_EMISUSE (bad index, order or pointer), DLZ_EFORMAT (the
+ *         vector is too short or not a vector), DLZ_ELIMIT, DLZ_ENOMEM.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_params_extract(dlz_params *p, size_t i, const dlz_array *coefficients, char order,
+                               dlz_array **out);
+
+/* Updater state layout.  DL4J walks the parameters in table order and puts
+   consecutive parameters whose updater configurations are equal (same class
+   and hyper-parameters; pretraining parameters only within their own layer)
+   in one block.  Each block owns state-size x (its values) state values,
+   stored as one sub-array per state kind ("m" for the whole block, then
+   "v", ...); the blocks follow each other.  State sizes: Sgd, NoOp 0;
+   Nesterovs, RmsProp, AdaGrad 1; Adam, Nadam, AdaMax, AdaDelta, AdaBelief 2;
+   AMSGrad 3.  NoOp is used by BatchNormalization mean/var/log10stdev, the
+   CenterLossOutputLayer centres and every parameter of a FrozenLayer or
+   FrozenVertex (a FrozenLayerWithBackprop keeps the updater of the layer it
+   wraps); a layer's "biasUpdater" applies to its bias parameters.  Models of
+   DL4J 0.5 .. 0.8 (per-layer "updater": "NESTEROVS" enums) keep one block per
+   parameter, as their LayerUpdater did. */
+
+/** One updater block.  Strings are static. */
+typedef struct dlz_updater_block {
+    /** "Adam", "Nesterovs", "NoOp", "Sgd", ... */
+    const char *updater;
+    /** the parameters (table indices) in the block */
+    size_t first_param;
+    size_t param_count;
+    /** the coefficients it covers: [param_offset, param_offset + param_length) */
+    int64_t param_offset;
+    int64_t param_length;
+    /** number of state sub-arrays (0..3) */
+    int state_count;
+    /** "m", "v", "vHat", "msg", ...; NULL past state_count */
+    const char *state_names[4];
+    /** start of each sub-array in the updater state vector: the state k of
+        coefficient param_offset + j is at state_offset[k] + j */
+    int64_t state_offset[4];
+    /** state_count * param_length */
+    int64_t state_length;
+} dlz_updater_block;
+
+/**
+ * Whether the updater layout is known: DLZ_OK, or the reason it is not
+ * (DLZ_EUNSUPPORTED for an unknown updater class, DLZ_EFORMAT for a layer with
+ * parameters but no updater), with the message in dlz_params_errmsg().  The
+ * other updater functions then fail with the same code.  @since 0.1.0
+ */
+DLZ_API int dlz_params_updater_status(dlz_params *p);
+
+/** Number of updater blocks (0 when the layout is unknown). @since 0.1.0 */
+DLZ_API size_t dlz_params_updater_block_count(const dlz_params *p);
+
+/** Fills @p block for block @p i. @return DLZ_OK, DLZ_EMISUSE or the status. */
+DLZ_API int dlz_params_updater_block(dlz_params *p, size_t i, dlz_updater_block *block);
+
+/** Expected length of the updater state (0 when every updater is stateless),
+    or -1 when the layout is unknown. @since 0.1.0 */
+DLZ_API int64_t dlz_params_updater_total(const dlz_params *p);
+
+/** Checks the length of an updater state vector (NULL when there is none) as
+    dlz_params_check() does for coefficients. @since 0.1.0 */
+DLZ_API int dlz_params_updater_check(dlz_params *p, const dlz_array *state);
+
+/**
+ * Copies state sub-array @p k (0 <= k < state_count; Adam: 0 = "m", 1 = "v")
+ * of parameter @p i out of the updater state vector @p state into a new array
+ * of the parameter's shape, as dlz_params_extract() does.
+ * @return DLZ_OK, DLZ_ENOTFOUND (the parameter has no state @p k),
+ *         DLZ_EMISUSE, DLZ_EFORMAT, the updater status, DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_params_extract_state(dlz_params *p, size_t i, int k, const dlz_array *state,
+                                     char order, dlz_array **out);
+
 /* END params */
 
 #ifdef __cplusplus

@@ -211,16 +211,23 @@ static void check_dir(const char *dir) {
     closedir(d);
     for (int i = 0; i < n; i++) {
         char path[4096], jpath[4096], name[512];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        snprintf(name, sizeof name, "%.*s", (int)strlen(names[i]) - 4, names[i]);
-        snprintf(jpath, sizeof jpath, "%s/%s.expected.json", dir, name);
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= (int)sizeof path ||
+            snprintf(name, sizeof name, "%.*s", (int)strlen(names[i]) - 4, names[i]) >=
+                (int)sizeof name ||
+            snprintf(jpath, sizeof jpath, "%s/%s.expected.json", dir, name) >= (int)sizeof jpath) {
+            check(0, "%s: path too long", names[i]);
+            free(names[i]);
+            continue;
+        }
         json_error_t jerr;
         json_t *exp = json_load_file(jpath, JSON_ALLOW_NUL, &jerr);
         check(exp != NULL, "%s: expected values load (%s)", name, exp ? "ok" : jerr.text);
         if (exp != NULL) {
-            char label[600];
-            snprintf(label, sizeof label, "%s/%s", strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir,
-                     name);
+            char label[1200];
+            const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+            if (snprintf(label, sizeof label, "%.500s/%s", base, name) >= (int)sizeof label) {
+                label[sizeof label - 1] = '\0';
+            }
             check_archive(path, label, exp);
             json_decref(exp);
         }
