@@ -1,6 +1,7 @@
 /* interop_build.c - builds model archives from scratch through the C API, for
  * DL4J to restore: the configuration text is taken from each DL4J fixture,
- * but the parameters and the updater state are created here, and the
+ * but the parameters, the updater state, a normalizer and objects are
+ * created here, and the
  * X.expected.json that test/interop Verify checks is computed from those
  * values.  Usage: interop_build FIXTURE_DIR OUT_DIR mixed|javacpp */
 #include <dirent.h>
@@ -87,8 +88,116 @@ static dlz_array *vector(dlz_dtype t, int64_t n, double (*f)(int64_t), json_t *s
     return a;
 }
 
+/* A double field as the verifier compares it: value and IEEE bits. */
+static json_t *double_field(double v) {
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)bits);
+    return json_pack("{s:f,s:s}", "value", v, "bits", hex);
+}
+
+static double stat_a(int64_t i) {
+    return (double)(i + 1) / 8.0;
+}
+
+static double stat_b(int64_t i) {
+    return (double)(i + 3) / 4.0;
+}
+
+/* A normalizer created in C, of a kind chosen by `which`, and the fields the
+   verifier compares after DL4J's restoreNormalizerFromFile. */
+static dlz_normalizer *make_normalizer(int which, json_t **expect) {
+    json_t *shape = json_pack("[i,i]", 1, 5);
+    json_t *sa = NULL, *sb = NULL, *la = NULL, *lb = NULL;
+    dlz_array *a = vector(DLZ_DTYPE_FLOAT, 5, stat_a, shape, &sa);
+    dlz_array *b = vector(DLZ_DTYPE_FLOAT, 5, stat_b, shape, &sb);
+    dlz_array *c = vector(DLZ_DTYPE_FLOAT, 5, stat_a, shape, &la);
+    dlz_array *d = vector(DLZ_DTYPE_FLOAT, 5, stat_b, shape, &lb);
+    dlz_normalizer *n = NULL;
+    int rc;
+    switch (which % 3) {
+    case 0:
+        rc = dlz_normalizer_new_standardize(&n, a, b, NULL, NULL);
+        *expect = json_pack("{s:s,s:b,s:O,s:O,s:n,s:n}", "type", "STANDARDIZE", "fitLabel", 0,
+                            "mean", sa, "std", sb, "labelMean", "labelStd");
+        break;
+    case 1:
+        /* min = a, max = b (> a): DL4J pads nothing */
+        rc = dlz_normalizer_new_min_max(&n, -1.0, 1.0, a, b, c, d);
+        *expect = json_pack("{s:s,s:b,s:o,s:o,s:O,s:O,s:O,s:O}", "type", "MIN_MAX", "fitLabel", 1,
+                            "targetMin", double_field(-1.0), "targetMax", double_field(1.0), "min",
+                            sa, "max", sb, "labelMin", la, "labelMax", lb);
+        break;
+    default:
+        rc = dlz_normalizer_new_image_min_max(&n, -0.5, 0.5, 255.0);
+        *expect =
+            json_pack("{s:s,s:o,s:o,s:o}", "type", "IMAGE_MIN_MAX", "minRange", double_field(-0.5),
+                      "maxRange", double_field(0.5), "maxPixelVal", double_field(255.0));
+    }
+    if (rc != DLZ_OK) {
+        fprintf(stderr, "cannot build a normalizer: %d\n", rc);
+        exit(1);
+    }
+    json_decref(shape);
+    json_decref(sa);
+    json_decref(sb);
+    json_decref(la);
+    json_decref(lb);
+    dlz_array_free(a);
+    dlz_array_free(b);
+    dlz_array_free(c);
+    dlz_array_free(d);
+    return n;
+}
+
+/* Objects created in C, and how the verifier renders what DL4J's
+   getObjectFromFile returns for them. */
+static void put_objects(dlz_writer *w, json_t **expect) {
+    json_t *objs = json_object();
+    dlz_value *s = dlz_value_new_string("caf\xc3\xa9 \xe2\x82\xac", 9);
+    json_object_set_new(objs, "labels/name",
+                        json_pack("{s:s,s:{s:s,s:s}}", "java_class", "java.lang.String", "value",
+                                  "class", "java.lang.String", "value",
+                                  "caf\xc3\xa9 \xe2\x82\xac"));
+    dlz_value *i = dlz_value_new_int(-42);
+    json_object_set_new(objs, "count",
+                        json_pack("{s:s,s:{s:s,s:i}}", "java_class", "java.lang.Integer", "value",
+                                  "class", "java.lang.Integer", "value", -42));
+    dlz_value *l = dlz_value_new_long(INT64_C(1234567890123));
+    json_object_set_new(objs, "big",
+                        json_pack("{s:s,s:{s:s,s:s}}", "java_class", "java.lang.Long", "value",
+                                  "class", "java.lang.Long", "value", "1234567890123"));
+    int32_t ints[3] = {1, -2, 3};
+    dlz_value *ia = dlz_value_new_array(DLZ_VALUE_INT_ARRAY, ints, 3);
+    json_object_set_new(objs, "ints",
+                        json_pack("{s:s,s:{s:s,s:[i,i,i]}}", "java_class", "[I", "value", "class",
+                                  "[I", "value", 1, -2, 3));
+    dlz_value *list = dlz_value_new_list();
+    if (dlz_value_append(list, dlz_value_new_string("a", 1)) != DLZ_OK ||
+        dlz_value_append(list, dlz_value_new_boolean(1)) != DLZ_OK ||
+        dlz_value_append(list, dlz_value_new_null()) != DLZ_OK) {
+        exit(1);
+    }
+    json_object_set_new(objs, "list",
+                        json_pack("{s:s,s:{s:s,s:[{s:s,s:s},{s:s,s:b},n]}}", "java_class",
+                                  "java.util.ArrayList", "value", "class", "java.util.ArrayList",
+                                  "value", "class", "java.lang.String", "value", "a", "class",
+                                  "java.lang.Boolean", "value", 1));
+    const char *keys[] = {"labels/name", "count", "big", "ints", "list"};
+    dlz_value *vals[] = {s, i, l, ia, list};
+    for (int k = 0; k < 5; k++) {
+        if (dlz_writer_put_object_value(w, keys[k], vals[k]) != DLZ_OK) {
+            fprintf(stderr, "%s: %s\n", keys[k], dlz_writer_errmsg(w));
+            exit(1);
+        }
+        dlz_value_free(vals[k]);
+    }
+    *expect = objs;
+}
+
 static int build(const char *fixture, const char *expected, const char *out_dir, const char *name,
-                 dlz_generation gen) {
+                 dlz_generation gen, int which) {
     json_error_t jerr;
     json_t *exp = json_load_file(expected, JSON_ALLOW_NUL, &jerr);
     if (exp == NULL) {
@@ -121,6 +230,8 @@ static int build(const char *fixture, const char *expected, const char *out_dir,
         state = vector(t, json_integer_value(json_object_get(upd, "length")), state_value,
                        json_object_get(upd, "shape"), &usum);
     }
+    json_t *norm_expect = NULL;
+    dlz_normalizer *norm = make_normalizer(which, &norm_expect);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.zip", out_dir, name);
     dlz_writer *w = dlz_writer_new();
@@ -128,7 +239,13 @@ static int build(const char *fixture, const char *expected, const char *out_dir,
         dlz_writer_put_configuration(w, json, jlen) != DLZ_OK ||
         dlz_writer_put_coefficients(w, params) != DLZ_OK ||
         (state != NULL && dlz_writer_put_updater(w, state) != DLZ_OK) ||
-        dlz_writer_close(w) != DLZ_OK) {
+        dlz_writer_put_normalizer_value(w, norm) != DLZ_OK) {
+        fprintf(stderr, "%s: %s\n", path, dlz_writer_errmsg(w));
+        return 1;
+    }
+    json_t *objects = NULL;
+    put_objects(w, &objects);
+    if (dlz_writer_close(w) != DLZ_OK) {
         fprintf(stderr, "%s: %s\n", path, dlz_writer_errmsg(w));
         return 1;
     }
@@ -137,11 +254,12 @@ static int build(const char *fixture, const char *expected, const char *out_dir,
     for (size_t i = 0; i < res->entry_count; i++) {
         json_array_append_new(entries, json_string(res->entries[i].name));
     }
-    json_t *out =
-        json_pack("{s:s,s:s,s:O,s:O,s:b,s:o,s:o,s:o,s:n}", "format", "dlz-expected-1", "name", name,
-                  "kind", json_object_get(exp, "kind"), "dtype", json_object_get(exp, "dtype"),
-                  "saved_with_updater", state != NULL, "entries", entries, "coefficients", csum,
-                  "updater", usum ? usum : json_null(), "normalizer");
+    json_t *out = json_pack(
+        "{s:s,s:s,s:O,s:O,s:b,s:o,s:o,s:o,s:o,s:o}", "format", "dlz-expected-1", "name", name,
+        "kind", json_object_get(exp, "kind"), "dtype", json_object_get(exp, "dtype"),
+        "saved_with_updater", state != NULL, "entries", entries, "coefficients", csum, "updater",
+        usum ? usum : json_null(), "normalizer", norm_expect, "objects", objects);
+    dlz_normalizer_free(norm);
     snprintf(path, sizeof path, "%s/%s.expected.json", out_dir, name);
     if (json_dump_file(out, path, JSON_INDENT(1) | JSON_ENSURE_ASCII) != 0) {
         fprintf(stderr, "cannot write %s\n", path);
@@ -179,7 +297,7 @@ int main(int argc, char **argv) {
         snprintf(fixture, sizeof fixture, "%s/%s", argv[1], e->d_name);
         snprintf(expected, sizeof expected, "%s/%.*s.expected.json", argv[1], (int)l - 4,
                  e->d_name);
-        rc |= build(fixture, expected, argv[2], name, gen);
+        rc |= build(fixture, expected, argv[2], name, gen, built);
         built++;
     }
     closedir(d);
