@@ -1222,9 +1222,9 @@ DLZ_API int dlz_writer_put_normalizer_value(dlz_writer *w, const dlz_normalizer 
 /**
  * Encodes @p n and stages it as normalizer.bin with dlz_editor_set_normalizer().
  * @return DLZ_EMISUSE (NULL arguments); the codes of dlz_normalizer_encode()
- *         (DLZ_EUNSUPPORTED for JAVA_SERIALIZED, DLZ_ENOMEM: nothing is staged
- *         and dlz_editor_errmsg() is not changed); the codes of
- *         dlz_editor_set_normalizer().  @since 0.1.0
+ *         (DLZ_EUNSUPPORTED for JAVA_SERIALIZED, DLZ_ENOMEM: nothing is
+ *         staged); the codes of dlz_editor_set_normalizer().  Failures are
+ *         described by dlz_editor_errmsg().  @since 0.1.0
  */
 DLZ_API int dlz_editor_set_normalizer_value(dlz_editor *e, const dlz_normalizer *n);
 /* END normalizer */

@@ -67,6 +67,14 @@ void dlz_editor_free(dlz_editor *e) {
     }
 }
 
+int dlzi_editor_fail(dlz_editor *e, int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    dlzi_err_vset(&e->err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 const char *dlz_editor_errmsg(const dlz_editor *e) {
     if (e == NULL) {
         return "no editor";

@@ -295,6 +295,7 @@ zip_t *dlzi_reader_zip(dlz_reader *r);
 /* Records an error on the reader; returns code. */
 int dlzi_reader_fail(dlz_reader *r, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 int dlzi_writer_fail(dlz_writer *w, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
+int dlzi_editor_fail(dlz_editor *e, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 /* Checks an object key (see dlz_writer_put_object()). */
 int dlzi_check_object_key(const char *key, dlzi_err *err);
 /* Writes one entry from memory, or one array record as [1,N], through zw. */

@@ -2717,9 +2717,10 @@ int dlz_editor_set_normalizer_value(dlz_editor *e, const dlz_normalizer *n) {
     }
     void *buf;
     size_t len;
-    int rc = dlz_normalizer_encode(n, &buf, &len, NULL, 0);
+    char err[256];
+    int rc = dlz_normalizer_encode(n, &buf, &len, err, sizeof err);
     if (rc != DLZ_OK) {
-        return rc;
+        return dlzi_editor_fail(e, rc, "normalizer.bin: %s", err);
     }
     rc = dlz_editor_set_normalizer(e, buf, len);
     dlz_free(buf);
