@@ -440,7 +440,7 @@ static int write_all(dlz_editor *e, dlzi_zw *zw) {
         }
         if (g == 3 && e->upd_state == 1) {
             dlz_generation gen = coefficients_generation(za);
-            rc = dlzi_put_array_entry(zw, "updaterState.bin", DLZ_METHOD_DEFLATE, 1, gen, e->upd,
+            rc = dlzi_put_array_entry(zw, "updaterState.bin", DLZ_METHOD_STORE, 0, gen, e->upd,
                                       &e->err);
         } else if (g == 4 && e->norm_state == 1) {
             rc = dlzi_put_bytes_entry(zw, "normalizer.bin", DLZ_METHOD_DEFLATE, 6, e->norm,
