@@ -31,6 +31,8 @@ int cli_convert(int argc, char **argv);
 int cli_strip_updater(int argc, char **argv);
 int cli_normalizer(int argc, char **argv);
 int cli_objects(int argc, char **argv);
+int cli_params(int argc, char **argv);
+int cli_export(int argc, char **argv);
 
 /* Usage texts, printed by "--help" and "dlz help CMD". */
 extern const char cli_info_usage[];
@@ -38,6 +40,8 @@ extern const char cli_convert_usage[];
 extern const char cli_strip_usage[];
 extern const char cli_normalizer_usage[];
 extern const char cli_objects_usage[];
+extern const char cli_params_usage[];
+extern const char cli_export_usage[];
 
 /* Prints "dlz: <file>: <problem>" (without "<file>: " when @p file is NULL)
    as one line on stderr.  Line breaks inside
@@ -91,6 +95,12 @@ int cli_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Opens @p path ("-" = standard input) with a new reader; on failure prints
    the error, frees the reader and returns NULL. */
 dlz_reader *cli_open_reader(const char *path);
+
+/* Prints a normalizer, given as the JSON text of dlz_normalizer_to_json(), on
+   stdout as aligned "name: value" lines ("type", "class", then its fields;
+   arrays as data type, shape and their first values; nested objects
+   indented).  Returns 0, or -1 if the text is not a JSON object. */
+int cli_print_normalizer(const char *json, size_t len);
 
 /* Flushes stdout; prints an error and returns CLI_EXIT_DATA on failure. */
 int cli_finish_stdout(int status);

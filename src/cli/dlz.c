@@ -20,6 +20,8 @@ static const char main_usage[] =
     "  normalizer  show, set or remove the normalizer (in place, atomically)\n"
     "  objects   list, read, put or remove objects/<key> entries (in place)\n"
     "  strip-updater  remove the optimizer state (in place or to a new file)\n"
+    "  params    list the named parameters (layer/key, shape, offset) or print one\n"
+    "  export    write the named parameters as safetensors or NumPy .npz\n"
     "  help      show the usage of a command\n"
     "\n"
     "Run 'dlz COMMAND --help' for the options of a command.\n"
@@ -192,6 +194,8 @@ static const command commands[] = {
     {"normalizer", cli_normalizer, cli_normalizer_usage},
     {"objects", cli_objects, cli_objects_usage},
     {"strip-updater", cli_strip_updater, cli_strip_usage},
+    {"params", cli_params, cli_params_usage},
+    {"export", cli_export, cli_export_usage},
 };
 
 static const command *find_command(const char *name) {
