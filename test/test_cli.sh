@@ -118,7 +118,7 @@ success() {
 cat >"$T/check.py" <<'PY'
 """Independent checks for test_cli.sh: ND4J array records and zip entries
 decoded with zipfile + struct, following the format description."""
-import json, math, struct, sys, time, zipfile
+import itertools, json, math, struct, sys, time, zipfile
 
 TYPES = {"DOUBLE": (8, "d"), "FLOAT": (4, "f"), "HALF": (2, "e"), "LONG": (8, "q"),
          "INT": (4, "i"), "SHORT": (2, "h"), "BYTE": (1, "b"), "UBYTE": (1, "B"),
@@ -238,6 +238,83 @@ def cmd_archive(info_path, path):
         errs.append("normalizer: %r" % info["normalizer"])
     if info.get("array") is not None:
         errs.append("array: expected null for an archive")
+    return errs + params_errors(info)
+
+
+def params_errors(info):
+    """The parameter table is null with a message, or covers the
+    coefficients exactly: no gap, no overlap, params_total values."""
+    params = info.get("params", "missing")
+    if params is None:
+        err = info.get("params_error")
+        if not isinstance(err, str) or not err or info.get("params_total", 0) is not None:
+            return ["params null, but params_error %r, params_total %r"
+                    % (err, info.get("params_total", "missing"))]
+        return []
+    if not isinstance(params, list):
+        return ["params: %r" % (params,)]
+    errs = []
+    keys = ["name", "layer", "layer_index", "layer_type", "key", "shape", "order", "offset",
+            "length"]
+    end = 0
+    for p in sorted(params, key=lambda p: p.get("offset", -1)):
+        if list(p) != keys:
+            errs.append("param members %r" % list(p))
+            continue
+        if p["name"] != p["layer"] + "/" + p["key"] or p["order"] not in ("c", "f"):
+            errs.append("param %r" % p)
+        if math.prod(p["shape"]) != p["length"] or p["offset"] != end:
+            errs.append("param %s: shape %r, offset %r, length %r after %d values"
+                        % (p["name"], p["shape"], p["offset"], p["length"], end))
+        end = p["offset"] + p["length"]
+    have = (info["coefficients"] or {}).get("length", 0)
+    if info.get("params_total") != end or end != have:
+        errs.append("params_total %r, parameters cover %d values, the coefficients have %d"
+                    % (info.get("params_total"), end, have))
+    return errs
+
+
+def row_major(flat, shape, order):
+    """The values of an array stored in ORDER, listed in row-major order."""
+    strides, step = [0] * len(shape), 1
+    dims = range(len(shape)) if order == "f" else reversed(range(len(shape)))
+    for k in dims:
+        strides[k] = step
+        step *= shape[k]
+    return [flat[sum(i * s for i, s in zip(idx, strides))]
+            for idx in itertools.product(*[range(d) for d in shape])]
+
+
+def cmd_params_fixture(info_path, expected_path):
+    """dlz's parameter table cuts the coefficients (decoded here from
+    expected.json) into exactly the parameters DL4J reports there."""
+    info, want = load(info_path), load(expected_path)
+    errs = params_errors(info)
+    if info["params"] is None:
+        return errs + ["no parameter table: %s" % info.get("params_error")]
+    wp = want.get("params") or {}
+    if len(info["params"]) != len(wp):
+        errs.append("%d parameters, expected %d" % (len(info["params"]), len(wp)))
+    if not wp:
+        return errs
+    c = want["coefficients"]
+    size, fmt = {"FLOAT": (4, ">f"), "DOUBLE": (8, ">d"), "HALF": (2, ">e")}[c["dtype"]]
+    raw = bytes.fromhex(c["values_hex"])
+    flat = [raw[i:i + size] for i in range(0, len(raw), size)]
+    for p in info["params"]:
+        w = wp.get(p["layer"] + "_" + p["key"])
+        if w is None:
+            errs.append("%s: not in expected.json" % p["name"])
+            continue
+        squeeze = lambda shape: [d for d in shape if d != 1]
+        if squeeze(p["shape"]) != squeeze(w["shape"]) or p["length"] != w["length"]:
+            errs.append("%s: shape %r, DL4J %r" % (p["name"], p["shape"], w["shape"]))
+            continue
+        got = b"".join(row_major(flat[p["offset"]:p["offset"] + p["length"]], p["shape"],
+                                 p["order"]))
+        if got.hex() != w["values_hex"]:
+            errs.append("%s: the values at offset %d in order %s differ from DL4J's"
+                        % (p["name"], p["offset"], p["order"]))
     return errs
 
 
@@ -290,7 +367,8 @@ def strip_generation(s):
 
 def cmd_roundtrip(orig_info, new_info, orig, new, generation, method):
     """A converted archive has the same summaries (but the generation),
-    the same configuration text and entries written with METHOD."""
+    the same configuration text and entries written with METHOD ("default":
+    the library's defaults)."""
     a, b = load(orig_info), load(new_info)
     errs = []
     for k in ("kind", "coefficients", "updater", "normalizer", "objects"):
@@ -309,7 +387,11 @@ def cmd_roundtrip(orig_info, new_info, orig, new, generation, method):
     if za.read("configuration.json") != zb.read("configuration.json"):
         errs.append("configuration.json differs")
     for i in zb.infolist():
-        if method_name(i.compress_type) != method:
+        want = method
+        if method == "default":  # the library's: arrays stored, the rest deflated
+            arrays = ("coefficients.bin", "updaterState.bin")
+            want = "store" if i.filename in arrays else "deflate"
+        if method_name(i.compress_type) != want:
             errs.append("%s written with %r" % (i.filename, method_name(i.compress_type)))
     return errs
 
@@ -373,6 +455,9 @@ def normalizer(kind):
 
 
 CONFIG = b'{"confs": [], "backprop": true}'
+# One OutputLayer 2 -> 1: parameters W [2,1] and b [1,1], three values.
+CONFIG_FULL = (b'{"confs": [{"layer": {"@class": '
+               b'"org.deeplearning4j.nn.conf.layers.OutputLayer", "nIn": 2, "nOut": 1}}]}')
 
 
 def cmd_make(path, what):
@@ -395,6 +480,7 @@ def cmd_make(path, what):
         entries += [("coefficients.bin", record([1.0, 2.0])),
                     ("normalizer.bin", normalizer(what[5:]))]
     elif what == "full":
+        entries = [("configuration.json", CONFIG_FULL)]
         entries += [("coefficients.bin", record([1.5, -2.0, 3.25])),
                     ("updaterState.bin", record([0.0, 0.125, 0.0, 0.5, 0.0, 1.0])),
                     ("normalizer.bin", normalizer("STANDARDIZE")),
@@ -628,6 +714,24 @@ for f in "${arrays[@]}"; do
 done
 flush
 
+# A custom layer: the parameter table is unknown, info still succeeds.
+custom=$(printf '%s\n' "${archives[@]}" | grep '/CustomLayerExample_100b[0-9]*_[a-z]*\.bin$' | head -n 1)
+if [ -n "$custom" ]; then
+    run info --json "$custom"
+    cp "$T/out" "$T/custom.json"
+    check "info --json on a model with a custom layer succeeds" success
+    pycheck "... params null, params_total null and params_error naming the layer class" \
+        field "$T/custom.json" \
+        '[info["params"], info["params_total"], "CustomLayer" in info["params_error"]]' \
+        '[null, null, true]'
+    run info "$custom"
+    check "info (text) on it: one line 'parameters: unknown (...)'" \
+        eval 'success && [ "$(grep -c "^parameters: *unknown (.*CustomLayer.*)$" "$T/out")" -eq 1 ] &&
+              [ "$(sed -n "/^parameters:/,\$p" "$T/out" | wc -l)" -eq 1 ]'
+else
+    skip "custom layer checks" "CustomLayerExample_100b*.bin not in the corpus"
+fi
+
 # ---- bad input -----------------------------------------------------------------------
 
 run info "$T/does-not-exist.zip"
@@ -716,7 +820,7 @@ if [ -n "${mlp050:-}" ]; then
     "$DLZ" info --json "$T/stdout.zip" >"$T/stdout.json" 2>"$T/err"
     pycheck "the archive written to stdout is valid and complete" \
         roundtrip "$T/mlp050.json" "$T/stdout.json" "$mlp050" "$T/stdout.zip" \
-        MIXED_DATA_TYPES deflate
+        MIXED_DATA_TYPES default
 
     "$DLZ" convert --generation=javacpp - "$T/fromstdin.zip" <"$mlp050" >"$T/out" 2>"$T/err"
     rc=$?
@@ -724,7 +828,7 @@ if [ -n "${mlp050:-}" ]; then
     "$DLZ" info --json "$T/fromstdin.zip" >"$T/fromstdin.json" 2>"$T/err"
     pycheck "the archive read from stdin converts faithfully" \
         roundtrip "$T/mlp050.json" "$T/fromstdin.json" "$mlp050" "$T/fromstdin.zip" \
-        JAVACPP deflate
+        JAVACPP default
 
     cat "$mlp050" | "$DLZ" convert --store - - | "$DLZ" info --json - >"$T/pipe.json" 2>"$T/err"
     check "convert - - works in a pipeline" py valid-json "$T/pipe.json"
@@ -785,6 +889,29 @@ if [ ${#arrays[@]} -gt 0 ]; then
     check "convert of a bare array file: exit 1, one line naming it" data_error "${arrays[0]}"
     check "... and no OUT file" test ! -e "$T/array-out.zip"
 fi
+
+# ---- parameter tables of the fixtures ---------------------------------------------------------
+
+# Every fixture's table covers its coefficients (params_total is their
+# length) and cuts them into the parameters DL4J reported in expected.json.
+for f in "$SRC"/fixtures/*/*.zip; do
+    name=${f#"$SRC"/fixtures/}
+    run info --json "$f"
+    if success; then
+        cp "$T/out" "$T/fixture-${name//\//-}.json"
+        queue "info --json $name: params_total is the coefficients' length, parameters as DL4J's" \
+            params-fixture "$T/fixture-${name//\//-}.json" "${f%.zip}.expected.json"
+    else
+        not_ok "info --json $name succeeds"
+    fi
+done
+flush
+f="$SRC/fixtures/dl4j-1.0.0-M2.1/cg-merge-adam-float.zip"
+run info "$f"
+check "info (text) lists a graph's parameters by vertex name" \
+    eval 'success && grep -q "^parameters: *8 in 4 layers, 65 values$" "$T/out" &&
+          grep -Eq "^  dense1 +DenseLayer +W +\[3,4\] +f +0 +12$" "$T/out" &&
+          grep -Eq "^  out2 +OutputLayer +b +\[1,2\] +f +63 +2$" "$T/out"'
 
 # ---- archives built here: normalizer, objects, no parameters, NaN ------------------------------
 

@@ -1,9 +1,10 @@
 /* edit.c - the commands that change an archive in place, through
  * dlz_editor (atomic: the file is either the old or the new archive):
- * strip-updater, normalizer set/rm, objects put/rm; and the listing and
- * raw reading of objects. */
+ * strip-updater, normalizer set/rm, objects put/rm; and the commands that
+ * show a normalizer and list and read objects. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +20,12 @@ const char cli_normalizer_usage[] =
     "Usage: dlz normalizer show [--json] FILE\n"
     "       dlz normalizer set FILE --from OTHER\n"
     "       dlz normalizer rm FILE\n"
-    "show  prints the normalizer's type (and its fields where known)\n"
+    "show  decodes the normalizer and prints its type, its Java class and its\n"
+    "      fields (statistics arrays as data type, shape and first values);\n"
+    "      --json prints every field and value as JSON; 'none' (null) when\n"
+    "      there is no normalizer.  FILE is a model archive or a normalizer.bin\n"
+    "      stream.  A Java-serialized normalizer (DL4J 0.7) is shown with its\n"
+    "      class only, a CUSTOM one with its strategy class and body length.\n"
     "set   attaches the normalizer of OTHER (a model archive, or a normalizer.bin\n"
     "      stream as NormalizerSerializer writes it), replacing any existing one\n"
     "rm    removes normalizer.bin\n"
@@ -27,11 +33,25 @@ const char cli_normalizer_usage[] =
 
 const char cli_objects_usage[] =
     "Usage: dlz objects ls FILE\n"
-    "       dlz objects get FILE KEY            (raw Java serialization bytes to stdout)\n"
-    "       dlz objects put FILE KEY --raw-file F\n"
+    "       dlz objects get [--json] FILE KEY\n"
+    "       dlz objects put FILE KEY VALUE\n"
     "       dlz objects rm FILE KEY\n"
     "ls    lists the keys of the objects/<key> entries\n"
-    "put   stores F (a Java serialization stream) as objects/KEY, replacing KEY\n"
+    "get   writes objects/KEY as raw Java serialization bytes to stdout (not to a\n"
+    "      terminal); --json decodes it and prints the value as JSON (a class\n"
+    "      the decoder does not know: {\"opaque\": CLASS, \"length\": BYTES})\n"
+    "put   stores a value as objects/KEY (replacing KEY), encoded as Java's\n"
+    "      ObjectOutputStream writes it; VALUE is exactly one of:\n"
+    "        --string S       java.lang.String (UTF-8 text)\n"
+    "        --int N          java.lang.Integer\n"
+    "        --long N         java.lang.Long\n"
+    "        --double X       java.lang.Double (also NaN, Infinity, -Infinity)\n"
+    "        --bool B         java.lang.Boolean: true or false\n"
+    "        --bytes-file F   byte[] with the bytes of file F ('-' = stdin)\n"
+    "        --json JSON      null, Boolean, Integer (Long when it does not fit),\n"
+    "                         Double, String, ArrayList (arrays) or\n"
+    "                         LinkedHashMap (objects)\n"
+    "        --raw-file F     F as it is (a Java serialization stream)\n"
     "rm    removes objects/KEY\n"
     "FILE is changed atomically: a crash leaves the old or the new archive.\n";
 
@@ -105,7 +125,7 @@ static int plain_args(cli_opts *o, int argc, char **argv, const char *cmd, const
     cli_opts_init(o, argc, argv);
     int rc;
     while ((rc = cli_opts_next(o)) == CLI_OPT_OPTION) {
-        if (cli_opts_is(o, "help") || cli_opts_is(o, "h")) {
+        if (cli_opts_is(o, "help") || strcmp(o->arg, "-h") == 0) {
             fputs(usage, stdout);
             return CLI_HELP_SHOWN;
         }
@@ -169,52 +189,80 @@ static unsigned char *normalizer_from(const char *other, size_t *len) {
     return copy;
 }
 
-/* The type name in a normalizer.bin header (FORMAT.md C.1). */
-static void normalizer_type(const unsigned char *b, size_t n, char *out, size_t cap) {
-    snprintf(out, cap, "UNKNOWN");
-    if (n >= 4 && memcmp(b, "\xac\xed\x00\x05", 4) == 0) {
-        snprintf(out, cap, "JAVA_SERIALIZED");
-        return;
+/* 1 if @p path (not stdin) starts like a zip archive or cannot be read (the
+   reader then reports why); 0 for anything else, a normalizer stream. */
+static int looks_like_archive(const char *path) {
+    if (strcmp(path, "-") == 0) {
+        return 1;
     }
-    if (n < 12 + 6 || memcmp(b, "\x00\x0aNORMALIZER", 12) != 0) {
-        return;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return 1;
     }
-    size_t tl = (size_t)b[16] << 8 | b[17];
-    if (18 + tl <= n && tl < cap) {
-        memcpy(out, b + 18, tl);
-        out[tl] = '\0';
-    }
+    unsigned char head[2] = {0, 0};
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n < 2 || (head[0] == 'P' && head[1] == 'K');
 }
 
-static int normalizer_show(const char *path, int json) {
+/* Decodes the normalizer of FILE (archive or stream) into *out (NULL when
+   an archive has none); prints errors.  Returns an exit status. */
+static int read_normalizer(const char *path, dlz_normalizer **out) {
+    *out = NULL;
+    if (!looks_like_archive(path)) {
+        size_t n;
+        unsigned char *b = slurp(path, &n);
+        if (b == NULL) {
+            return CLI_EXIT_DATA;
+        }
+        char err[512] = "";
+        int rc = dlz_normalizer_decode(b, n, out, err, sizeof err);
+        free(b);
+        if (rc != DLZ_OK) {
+            cli_error(path, "%s", rc == DLZ_ENOMEM ? "out of memory" : err);
+            return CLI_EXIT_DATA;
+        }
+        return CLI_EXIT_OK;
+    }
     dlz_reader *r = cli_open_reader(path);
     if (r == NULL) {
         return CLI_EXIT_DATA;
     }
-    void *b = NULL;
-    size_t n = 0;
-    int rc = dlz_reader_read_normalizer_raw(r, &b, &n);
+    int rc = dlz_reader_read_normalizer(r, out);
     if (rc != DLZ_OK && rc != DLZ_ENOTFOUND) {
         cli_error(cli_input_name(path), "%s", dlz_reader_errmsg(r));
-        dlz_reader_free(r);
+    }
+    dlz_reader_free(r);
+    return rc == DLZ_OK || rc == DLZ_ENOTFOUND ? CLI_EXIT_OK : CLI_EXIT_DATA;
+}
+
+static int normalizer_show(const char *path, int json) {
+    dlz_normalizer *n;
+    int status = read_normalizer(path, &n);
+    if (status != CLI_EXIT_OK) {
+        return status;
+    }
+    if (n == NULL) {
+        puts(json ? "null" : "none");
+        return cli_finish_stdout(CLI_EXIT_OK);
+    }
+    char *text = NULL;
+    size_t len = 0;
+    if (dlz_normalizer_to_json(n, json ? DLZ_JSON_PRETTY : 0, &text, &len) != DLZ_OK) {
+        dlz_normalizer_free(n);
+        cli_error(cli_input_name(path), "out of memory");
         return CLI_EXIT_DATA;
     }
-    char type[128] = "";
-    if (rc == DLZ_OK) {
-        normalizer_type(b, n, type, sizeof type);
-    }
+    dlz_normalizer_free(n);
     if (json) {
-        if (rc == DLZ_OK) {
-            printf("{\"type\": \"%s\", \"size\": %zu}\n", type, n);
-        } else {
-            printf("null\n");
-        }
-    } else {
-        printf("%s\n", rc == DLZ_OK ? type : "none");
+        fwrite(text, 1, len, stdout);
+        putchar('\n');
+    } else if (cli_print_normalizer(text, len) != 0) {
+        status = CLI_EXIT_DATA;
+        cli_error(cli_input_name(path), "cannot show the normalizer (out of memory)");
     }
-    dlz_free(b);
-    dlz_reader_free(r);
-    return cli_finish_stdout(CLI_EXIT_OK);
+    dlz_free(text);
+    return cli_finish_stdout(status);
 }
 
 int cli_normalizer(int argc, char **argv) {
@@ -223,7 +271,7 @@ int cli_normalizer(int argc, char **argv) {
     int rc, json = 0;
     const char *from = NULL;
     while ((rc = cli_opts_next(&o)) == CLI_OPT_OPTION) {
-        if (cli_opts_is(&o, "help") || cli_opts_is(&o, "h")) {
+        if (cli_opts_is(&o, "help") || strcmp(o.arg, "-h") == 0) {
             fputs(cli_normalizer_usage, stdout);
             return CLI_HELP_SHOWN;
         } else if (cli_opts_is(&o, "json")) {
@@ -304,9 +352,38 @@ static int objects_ls(const char *path) {
     return cli_finish_stdout(CLI_EXIT_OK);
 }
 
-static int objects_get(const char *path, const char *key) {
+static int objects_get_json(const char *path, const char *key) {
+    dlz_reader *r = cli_open_reader(path);
+    if (r == NULL) {
+        return CLI_EXIT_DATA;
+    }
+    dlz_value *v = NULL;
+    if (dlz_reader_read_object(r, key, &v) != DLZ_OK) {
+        cli_error(cli_input_name(path), "%s", dlz_reader_errmsg(r));
+        dlz_reader_free(r);
+        return CLI_EXIT_DATA;
+    }
+    dlz_reader_free(r);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = dlz_value_to_json(v, DLZ_JSON_PRETTY, &text, &len);
+    dlz_value_free(v);
+    if (rc != DLZ_OK) {
+        cli_error(cli_input_name(path), "out of memory");
+        return CLI_EXIT_DATA;
+    }
+    fwrite(text, 1, len, stdout);
+    putchar('\n');
+    dlz_free(text);
+    return cli_finish_stdout(CLI_EXIT_OK);
+}
+
+static int objects_get(const char *path, const char *key, int json) {
+    if (json) {
+        return objects_get_json(path, key);
+    }
     if (isatty(STDOUT_FILENO)) {
-        cli_error(NULL, "refusing to write binary object data to a terminal");
+        cli_error(NULL, "refusing to write binary object data to a terminal (see --json)");
         return CLI_EXIT_USAGE;
     }
     dlz_reader *r = cli_open_reader(path);
@@ -326,34 +403,218 @@ static int objects_get(const char *path, const char *key) {
     return cli_finish_stdout(status);
 }
 
-int cli_objects(int argc, char **argv) {
-    cli_opts o;
-    cli_opts_init(&o, argc, argv);
+/* The value options of "objects put". */
+static const char *const value_options[] = {"string", "int",        "long", "double",
+                                            "bool",   "bytes-file", "json", "raw-file"};
+enum { V_STRING, V_INT, V_LONG, V_DOUBLE, V_BOOL, V_BYTES_FILE, V_JSON, V_RAW_FILE, V_COUNT };
+
+/* What "objects" was given. */
+typedef struct objects_args {
+    int json;           /* --json without a value (get) */
+    int nvalues;        /* number of value options */
+    int which;          /* the (last) value option, V_* */
+    const char *option; /* ... as written */
+    const char *value;  /* ... and its value */
+} objects_args;
+
+/* Builds the value of a put from its option; a bad value is a usage error
+   (CLI_EXIT_USAGE), an unreadable file a data error. */
+static int build_value(const objects_args *a, dlz_value **out) {
+    const char *s = a->value;
+    int64_t i;
+    *out = NULL;
+    switch (a->which) {
+    case V_STRING:
+        if ((*out = dlz_value_new_string(s, strlen(s))) == NULL) {
+            return cli_usage_error("objects", "--string: the text is not valid UTF-8");
+        }
+        return CLI_EXIT_OK;
+    case V_INT:
+        if (cli_parse_int64(s, INT32_MIN, INT32_MAX, &i) != 0) {
+            return cli_usage_error("objects", "--int '%s' is not a whole number in %ld..%ld", s,
+                                   (long)INT32_MIN, (long)INT32_MAX);
+        }
+        *out = dlz_value_new_int((int32_t)i);
+        break;
+    case V_LONG:
+        if (cli_parse_int64(s, INT64_MIN, INT64_MAX, &i) != 0) {
+            return cli_usage_error("objects", "--long '%s' is not a whole 64-bit number", s);
+        }
+        *out = dlz_value_new_long(i);
+        break;
+    case V_DOUBLE: {
+        char *end;
+        double d = strtod(s, &end);
+        if (*s == '\0' || *end != '\0' || isspace((unsigned char)s[0])) {
+            return cli_usage_error("objects", "--double '%s' is not a number", s);
+        }
+        *out = dlz_value_new_double(d);
+        break;
+    }
+    case V_BOOL:
+        if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
+            return cli_usage_error("objects", "--bool '%s' is neither true nor false", s);
+        }
+        *out = dlz_value_new_boolean(strcmp(s, "true") == 0);
+        break;
+    case V_BYTES_FILE: {
+        size_t n;
+        unsigned char *b = slurp(s, &n);
+        if (b == NULL) {
+            return CLI_EXIT_DATA;
+        }
+        *out = dlz_value_new_array(DLZ_VALUE_BYTE_ARRAY, b, n);
+        free(b);
+        if (*out == NULL) {
+            cli_error(s,
+                      n > INT32_MAX ? "too large for a Java byte[] (%zu bytes)"
+                                    : "out of memory (%zu bytes)",
+                      n);
+            return CLI_EXIT_DATA;
+        }
+        return CLI_EXIT_OK;
+    }
+    case V_JSON: {
+        char err[256] = "";
+        int rc = dlz_value_from_json(s, strlen(s), out, err, sizeof err);
+        if (rc == DLZ_ENOMEM) {
+            cli_error(NULL, "out of memory");
+            return CLI_EXIT_DATA;
+        }
+        if (rc != DLZ_OK) {
+            return cli_usage_error("objects", "--json: %s", err[0] ? err : dlz_strerror(rc));
+        }
+        return CLI_EXIT_OK;
+    }
+    default:
+        break;
+    }
+    if (*out == NULL) {
+        cli_error(NULL, "out of memory");
+        return CLI_EXIT_DATA;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The bytes to store for a put: the raw file, or the encoded value. */
+static int put_bytes(const objects_args *a, const char *path, void **bytes, size_t *len) {
+    if (a->which == V_RAW_FILE) {
+        unsigned char *b = slurp(a->value, len);
+        *bytes = b;
+        return b != NULL ? CLI_EXIT_OK : CLI_EXIT_DATA;
+    }
+    dlz_value *v;
+    int status = build_value(a, &v);
+    if (status != CLI_EXIT_OK) {
+        return status;
+    }
+    char err[256] = "";
+    void *enc = NULL;
+    int rc = dlz_value_encode(v, &enc, len, err, sizeof err);
+    dlz_value_free(v);
+    if (rc != DLZ_OK) {
+        cli_error(path, "cannot encode the value: %s", err[0] ? err : dlz_strerror(rc));
+        return CLI_EXIT_DATA;
+    }
+    /* Into malloc'ed memory, as a raw file is. */
+    *bytes = malloc(*len ? *len : 1);
+    if (*bytes != NULL) {
+        memcpy(*bytes, enc, *len);
+    }
+    dlz_free(enc);
+    if (*bytes == NULL) {
+        cli_error(path, "out of memory");
+        return CLI_EXIT_DATA;
+    }
+    return CLI_EXIT_OK;
+}
+
+static int objects_put(const objects_args *a, const char *path, const char *key) {
+    void *b = NULL;
+    size_t n = 0;
+    int status = put_bytes(a, path, &b, &n);
+    if (status != CLI_EXIT_OK) {
+        return status;
+    }
+    dlz_editor *e = open_editor(path);
+    int ok = e != NULL && dlz_editor_put_object(e, key, b, n) == DLZ_OK;
+    free(b);
+    if (!ok) {
+        if (e != NULL) {
+            cli_error(path, "%s", dlz_editor_errmsg(e));
+        }
+        dlz_editor_free(e);
+        return CLI_EXIT_DATA;
+    }
+    return commit(e, path, NULL);
+}
+
+/* Scans the options of "objects".  --json is the flag of 'get' unless it has
+   a value ("--json=V") or follows the action 'put'. */
+static int objects_options(cli_opts *o, objects_args *a) {
     int rc;
-    const char *raw = NULL;
-    while ((rc = cli_opts_next(&o)) == CLI_OPT_OPTION) {
-        if (cli_opts_is(&o, "help") || cli_opts_is(&o, "h")) {
+    memset(a, 0, sizeof *a);
+    while ((rc = cli_opts_next(o)) == CLI_OPT_OPTION) {
+        if (cli_opts_is(o, "help") || strcmp(o->arg, "-h") == 0) {
             fputs(cli_objects_usage, stdout);
             return CLI_HELP_SHOWN;
-        } else if (cli_opts_is(&o, "raw-file")) {
-            if ((raw = cli_opts_value(&o)) == NULL) {
-                return cli_usage_error("objects", "--raw-file needs a file");
-            }
-        } else {
-            return cli_usage_error("objects", "unknown option '%s'", o.arg);
         }
+        int which = V_COUNT;
+        for (int k = 0; k < V_COUNT; k++) {
+            if (cli_opts_is(o, value_options[k])) {
+                which = k;
+            }
+        }
+        if (which == V_COUNT) {
+            return cli_usage_error("objects", "unknown option '%s'", o->arg);
+        }
+        if (which == V_JSON && o->value == NULL &&
+            (o->nargs == 0 || strcmp(o->args[0], "put") != 0)) {
+            a->json = 1;
+            continue;
+        }
+        const char *option = o->arg;
+        const char *value = cli_opts_value(o);
+        if (value == NULL) {
+            return cli_usage_error("objects", "option '%s' needs a value", option);
+        }
+        if (a->nvalues++ > 0) {
+            return cli_usage_error(
+                "objects", "put takes one value option, not both '%.*s' and '%.*s'",
+                (int)strcspn(a->option, "="), a->option, (int)strcspn(option, "="), option);
+        }
+        a->which = which;
+        a->option = option;
+        a->value = value;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_objects(int argc, char **argv) {
+    cli_opts o;
+    objects_args a;
+    cli_opts_init(&o, argc, argv);
+    int rc = objects_options(&o, &a);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
     }
     if (o.nargs < 1) {
         return cli_usage_error("objects", "missing action (ls, get, put or rm)");
     }
     const char *action = o.args[0];
+    int put = strcmp(action, "put") == 0;
     int want = strcmp(action, "ls") == 0 ? 2 : 3;
     if (o.nargs != want) {
         return cli_usage_error("objects",
                                o.nargs < want ? "missing argument" : "too many arguments");
     }
-    if (raw != NULL && strcmp(action, "put") != 0) {
-        return cli_usage_error("objects", "--raw-file belongs to 'put'");
+    if (a.nvalues > 0 && !put) {
+        return cli_usage_error("objects", "'%.*s' belongs to 'put'", (int)strcspn(a.option, "="),
+                               a.option);
+    }
+    if (a.json && strcmp(action, "get") != 0) {
+        return cli_usage_error("objects", put ? "--json needs a value with 'put'"
+                                              : "--json belongs to 'get' and 'put'");
     }
     const char *path = o.args[1];
     if (strcmp(action, "ls") == 0) {
@@ -361,28 +622,15 @@ int cli_objects(int argc, char **argv) {
     }
     const char *key = o.args[2];
     if (strcmp(action, "get") == 0) {
-        return objects_get(path, key);
+        return objects_get(path, key, a.json);
     }
-    if (strcmp(action, "put") == 0) {
-        if (raw == NULL) {
-            return cli_usage_error("objects", "put needs --raw-file F");
+    if (put) {
+        if (a.nvalues == 0) {
+            return cli_usage_error("objects", "put needs one value option (--string, --int, "
+                                              "--long, --double, --bool, --bytes-file, --json or "
+                                              "--raw-file)");
         }
-        size_t n;
-        unsigned char *b = slurp(raw, &n);
-        if (b == NULL) {
-            return CLI_EXIT_DATA;
-        }
-        dlz_editor *e = open_editor(path);
-        int ok = e != NULL && dlz_editor_put_object(e, key, b, n) == DLZ_OK;
-        free(b);
-        if (!ok) {
-            if (e != NULL) {
-                cli_error(path, "%s", dlz_editor_errmsg(e));
-            }
-            dlz_editor_free(e);
-            return CLI_EXIT_DATA;
-        }
-        return commit(e, path, NULL);
+        return objects_put(&a, path, key);
     }
     if (strcmp(action, "rm") == 0) {
         dlz_editor *e = open_editor(path);

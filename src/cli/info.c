@@ -14,10 +14,14 @@ const char cli_info_usage[] =
     "Usage: dlz info [--json] [--no-updater] FILE\n"
     "\n"
     "Shows what FILE holds: a model archive (its kind, entries, a summary of the\n"
-    "coefficients and of the updater state, the normalizer type and the object\n"
-    "keys) or a bare ND4J array file (a summary of the array).  Summaries give\n"
-    "data type, shape, strides, order, length, record format and the sum,\n"
-    "minimum and maximum of the values.  FILE '-' reads standard input.\n"
+    "coefficients and of the updater state, the normalizer with its fields, the\n"
+    "object keys and the parameter table) or a bare ND4J array file (a summary\n"
+    "of the array).  Summaries give data type, shape, strides, order, length,\n"
+    "record format and the sum, minimum and maximum of the values.  The\n"
+    "parameter table lists every layer's parameters (layer, type, key, shape,\n"
+    "order, offset and length in the coefficients); it is derived from\n"
+    "configuration.json and is reported as unknown for layers whose layout is\n"
+    "not known (custom layers).  FILE '-' reads standard input.\n"
     "\n"
     "Options:\n"
     "  --json         print one JSON object instead of text\n"
@@ -28,6 +32,12 @@ typedef struct info_opts {
     int json;
     int no_updater;
     const char *path;
+    /* The decoded normalizer as dlz_normalizer_to_json() renders it (pretty),
+       printed verbatim by --json (its numbers are the shortest that read
+       back, which a round trip through jansson would lose), and the members
+       info adds to it. */
+    char *norm_text;
+    json_t *norm_extra;
 } info_opts;
 
 /* ---- JSON building -------------------------------------------------------- */
@@ -318,7 +328,12 @@ static int put_updater_presence(const info_opts *o, dlz_reader *r, json_t *root)
     return put(root, "updater", v) == 0 ? 0 : oom(o);
 }
 
-static int put_normalizer(const info_opts *o, dlz_reader *r, json_t *root) {
+/* The normalizer as dlz_normalizer_to_json() renders it, plus "size" (bytes
+   of normalizer.bin) and, for CUSTOM and JAVA_SERIALIZED, "class" (the
+   strategy class, the serialized class).  A normalizer that does not decode
+   is described by its header: {"type", ["class",] "size", "error"}; info
+   still succeeds. */
+static int put_normalizer(info_opts *o, dlz_reader *r, json_t *root) {
     void *buf = NULL;
     size_t len = 0;
     int rc = dlz_reader_read_normalizer_raw(r, &buf, &len);
@@ -328,15 +343,36 @@ static int put_normalizer(const info_opts *o, dlz_reader *r, json_t *root) {
     if (rc != DLZ_OK) {
         return reader_failed(o, r);
     }
-    json_t *klass;
-    json_t *obj = json_object();
-    int bad = put(obj, "type", normalizer_type(buf, len, &klass));
-    if (klass != NULL) {
-        bad |= put(obj, "class", klass);
+    char err[512] = "";
+    dlz_normalizer *n = NULL;
+    rc = dlz_normalizer_decode(buf, len, &n, err, sizeof err);
+    json_t *obj = NULL;
+    int bad = 0;
+    if (rc == DLZ_OK) {
+        char *text = NULL;
+        rc = dlz_normalizer_to_json(n, DLZ_JSON_PRETTY, &text, NULL);
+        obj = rc == DLZ_OK ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        o->norm_extra = json_object();
+        dlz_norm_type type = dlz_normalizer_type(n);
+        if (type == DLZ_NORM_CUSTOM || type == DLZ_NORM_JAVA_SERIALIZED) {
+            bad |= put(o->norm_extra, "class", text_value(dlz_normalizer_java_class(n)));
+        }
+        bad |= put(o->norm_extra, "size", json_integer((json_int_t)len));
+        bad |= !json_is_object(obj) || json_object_update(obj, o->norm_extra) != 0;
+        o->norm_text = text;
+        dlz_normalizer_free(n);
+    } else if (rc != DLZ_ENOMEM) {
+        json_t *klass;
+        obj = json_object();
+        bad = put(obj, "type", normalizer_type(buf, len, &klass));
+        if (klass != NULL) {
+            bad |= put(obj, "class", klass);
+        }
+        bad |= put(obj, "size", json_integer((json_int_t)len));
+        bad |= put(obj, "error", text_value(err));
     }
-    bad |= put(obj, "size", json_integer((json_int_t)len));
     dlz_free(buf);
-    if (bad != 0) {
+    if (obj == NULL || bad != 0) {
         json_decref(obj);
         return oom(o);
     }
@@ -358,14 +394,64 @@ static int put_objects(const info_opts *o, dlz_reader *r, json_t *root) {
     return 0;
 }
 
-static int gather_archive(const info_opts *o, dlz_reader *r, json_t *root) {
+/* {"name", "layer", "layer_index", "layer_type", "key", "shape", "order",
+   "offset", "length"} of parameter @p i. */
+static json_t *param_value(const dlz_params *p, size_t i) {
+    dlz_param_info pi;
+    if (dlz_params_get(p, i, &pi) != DLZ_OK) {
+        return NULL;
+    }
+    char order[2] = {pi.order, '\0'};
+    json_t *obj = json_object();
+    int bad = put(obj, "name", text_value(pi.name));
+    bad |= put(obj, "layer", text_value(pi.layer));
+    bad |= put(obj, "layer_index", json_integer((json_int_t)pi.layer_index));
+    bad |= put(obj, "layer_type", text_value(pi.layer_type));
+    bad |= put(obj, "key", text_value(pi.key));
+    bad |= put(obj, "shape", int_list(pi.shape, pi.rank));
+    bad |= put(obj, "order", text_value(order));
+    bad |= put(obj, "offset", json_integer((json_int_t)pi.offset));
+    bad |= put(obj, "length", json_integer((json_int_t)pi.length));
+    if (bad != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* "params_total" and "params" (the parameter table), or both null and
+   "params_error" when the table cannot be built from the configuration. */
+static int put_params(const info_opts *o, dlz_reader *r, json_t *root) {
+    dlz_params *p = NULL;
+    int rc = dlz_reader_read_params(r, &p);
+    if (rc == DLZ_ENOMEM) {
+        return oom(o);
+    }
+    if (rc != DLZ_OK) {
+        int bad = put(root, "params_total", json_null());
+        bad |= put(root, "params", json_null());
+        bad |= put(root, "params_error", text_value(dlz_reader_errmsg(r)));
+        return bad == 0 ? 0 : oom(o);
+    }
+    json_t *list = json_array();
+    int bad = put(root, "params_total", json_integer((json_int_t)dlz_params_total(p)));
+    bad |= put(root, "params", list);
+    for (size_t i = 0; bad == 0 && i < dlz_params_count(p); i++) {
+        bad = append(list, param_value(p, i));
+    }
+    dlz_params_free(p);
+    return bad == 0 ? 0 : oom(o);
+}
+
+static int gather_archive(info_opts *o, dlz_reader *r, json_t *root) {
     if (put_entries(o, r, root) != 0 ||
         put_array(o, r, root, "coefficients", dlz_reader_read_coefficients) != 0) {
         return -1;
     }
     int rc = o->no_updater ? put_updater_presence(o, r, root)
                            : put_array(o, r, root, "updater", dlz_reader_read_updater);
-    if (rc != 0 || put_normalizer(o, r, root) != 0 || put_objects(o, r, root) != 0) {
+    if (rc != 0 || put_normalizer(o, r, root) != 0 || put_objects(o, r, root) != 0 ||
+        put_params(o, r, root) != 0) {
         return -1;
     }
     return put(root, "array", json_null()) == 0 ? 0 : oom(o);
@@ -377,6 +463,8 @@ static int gather_array(const info_opts *o, dlz_reader *r, json_t *root) {
     bad |= put(root, "updater", json_null());
     bad |= put(root, "normalizer", json_null());
     bad |= put(root, "objects", json_array());
+    bad |= put(root, "params_total", json_null());
+    bad |= put(root, "params", json_null());
     if (bad != 0) {
         return oom(o);
     }
@@ -384,7 +472,7 @@ static int gather_array(const info_opts *o, dlz_reader *r, json_t *root) {
 }
 
 /* Builds the whole description; NULL after printing an error. */
-static json_t *gather(const info_opts *o, dlz_reader *r) {
+static json_t *gather(info_opts *o, dlz_reader *r) {
     json_t *root = json_object();
     dlz_kind kind = dlz_reader_kind(r);
     int bad = put(root, "file", text_value(o->path));
@@ -499,7 +587,192 @@ static void print_entries(const json_t *entries) {
     }
 }
 
+/* The shortest of %.15g, %.16g and %.17g that reads back to @p d. */
+static void print_real(double d) {
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d) {
+            break;
+        }
+    }
+    fputs(buf, stdout);
+}
+
+static void print_scalar(const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        print_safe(json_string_value(v));
+        break;
+    case JSON_INTEGER:
+        printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        print_real(json_real_value(v));
+        break;
+    case JSON_TRUE:
+        fputs("true", stdout);
+        break;
+    case JSON_FALSE:
+        fputs("false", stdout);
+        break;
+    case JSON_NULL:
+        fputs("null", stdout);
+        break;
+    default:
+        fputs(json_is_array(v) ? "[...]" : "{...}", stdout);
+        break;
+    }
+}
+
+/* 1 for an array as dlz_normalizer_to_json() renders it. */
+static int is_nd_array(const json_t *v) {
+    return json_is_object(v) && json_is_string(json_object_get(v, "dtype")) &&
+           json_is_array(json_object_get(v, "shape")) &&
+           json_is_array(json_object_get(v, "values"));
+}
+
+/* 1 for a JSON array of scalars (printed on one line). */
+static int is_flat_list(const json_t *v) {
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item) {
+        if (json_is_object(item) || json_is_array(item)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Values shown of each array; the rest is summarized by its count. */
+#define SHOWN_VALUES 6
+
+/* FLOAT [1,4] -2.04, 0.0675, 3.91, 6.46 */
+static void print_nd_array(const json_t *a) {
+    const json_t *values = json_object_get(a, "values");
+    size_t n = json_array_size(values);
+    print_safe(str(a, "dtype"));
+    putchar(' ');
+    print_int_list(json_object_get(a, "shape"));
+    for (size_t i = 0; i < n && i < SHOWN_VALUES; i++) {
+        fputs(i > 0 ? ", " : " ", stdout);
+        print_scalar(json_array_get(values, i));
+    }
+    if (n > SHOWN_VALUES) {
+        printf(", ... (%zu values)", n);
+    }
+}
+
+static int skipped(const char *key, const char *const *skip) {
+    for (; skip != NULL && *skip != NULL; skip++) {
+        if (strcmp(key, *skip) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "javaClass" is shown as "class". */
+static const char *field_label(const char *key) {
+    return strcmp(key, "javaClass") == 0 ? "class" : key;
+}
+
+static void print_members(const json_t *obj, int indent, const char *const *skip);
+
+/* One field: "label: value", an array summary, a nested object one level
+   deeper, or a list of compound items as label[0], label[1], ... */
+static void print_field(const char *label, size_t index, int is_item, const json_t *v, int indent,
+                        int width) {
+    char name[64];
+    int len = is_item ? snprintf(name, sizeof name, "[%zu]", index) : 0;
+    printf("%*s", indent, "");
+    print_safe(label);
+    if (is_item) {
+        fputs(name, stdout);
+    }
+    putchar(':');
+    len += (int)strlen(label);
+    if (json_is_object(v) && !is_nd_array(v) && json_object_size(v) > 0) {
+        putchar('\n');
+        print_members(v, indent + 2, NULL);
+        return;
+    }
+    printf("%*s", width > len ? width - len + 1 : 1, "");
+    if (is_nd_array(v)) {
+        print_nd_array(v);
+    } else if (json_is_object(v)) {
+        fputs("{}", stdout);
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        putchar('[');
+        json_array_foreach(v, i, item) {
+            fputs(i > 0 ? ", " : "", stdout);
+            print_scalar(item);
+        }
+        putchar(']');
+    } else {
+        print_scalar(v);
+    }
+    putchar('\n');
+}
+
+/* Width of the widest label of @p obj, list items included. */
+static int label_width(const json_t *obj, const char *const *skip) {
+    const char *key;
+    json_t *v;
+    int width = 0;
+    json_object_foreach((json_t *)obj, key, v) {
+        if (skipped(key, skip)) {
+            continue;
+        }
+        int len = (int)strlen(field_label(key));
+        if (json_is_array(v) && !is_flat_list(v)) {
+            char idx[32];
+            len += snprintf(idx, sizeof idx, "[%zu]", json_array_size(v) - 1);
+        }
+        width = len > width ? len : width;
+    }
+    return width;
+}
+
+/* Prints the members of @p obj (but those in @p skip, a NULL-terminated list)
+   as aligned "name: value" lines indented by @p indent spaces. */
+static void print_members(const json_t *obj, int indent, const char *const *skip) {
+    int width = label_width(obj, skip);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        if (skipped(key, skip)) {
+            continue;
+        }
+        if (json_is_array(v) && !is_flat_list(v)) {
+            size_t i;
+            json_t *item;
+            json_array_foreach(v, i, item) {
+                print_field(field_label(key), i, 1, item, indent, width);
+            }
+        } else {
+            print_field(field_label(key), 0, 0, v, indent, width);
+        }
+    }
+}
+
+int cli_print_normalizer(const char *json, size_t len) {
+    json_t *n = json_loadb(json, len, 0, NULL);
+    if (!json_is_object(n)) {
+        json_decref(n);
+        return -1;
+    }
+    print_members(n, 0, NULL);
+    json_decref(n);
+    return 0;
+}
+
+/* normalizer:   STANDARDIZE, 186 bytes
+                   fitLabel: false ... (the decoded fields, indented) */
 static void print_normalizer(const json_t *n) {
+    static const char *const skip[] = {"type", "javaClass", "class", "size", "error", NULL};
     printf("%-14s", "normalizer:");
     if (json_is_null(n)) {
         puts("none");
@@ -511,7 +784,14 @@ static void print_normalizer(const json_t *n) {
         print_safe(str(n, "class"));
         putchar(')');
     }
-    printf(", %" JSON_INTEGER_FORMAT " bytes\n", json_integer_value(json_object_get(n, "size")));
+    printf(", %" JSON_INTEGER_FORMAT " bytes", json_integer_value(json_object_get(n, "size")));
+    if (json_object_get(n, "error") != NULL) {
+        printf(" (not decoded: ");
+        print_safe(str(n, "error"));
+        putchar(')');
+    }
+    putchar('\n');
+    print_members(n, 2, skip);
 }
 
 static void print_objects(const json_t *objects) {
@@ -530,6 +810,98 @@ static void print_objects(const json_t *objects) {
     }
 }
 
+/* Prints @p s padded with spaces to @p width columns (bytes). */
+static void print_cell(const char *s, size_t width) {
+    print_safe(s);
+    size_t n = strlen(s);
+    printf("%*s", (int)(width > n ? width - n : 0), "");
+}
+
+static void shape_text(const json_t *shape, char *buf, size_t cap) {
+    size_t i, used = 0;
+    json_t *v;
+    used += (size_t)snprintf(buf, cap, "[");
+    json_array_foreach(shape, i, v) {
+        if (used < cap) {
+            used += (size_t)snprintf(buf + used, cap - used, "%s%" JSON_INTEGER_FORMAT,
+                                     i > 0 ? "," : "", json_integer_value(v));
+        }
+    }
+    if (used < cap) {
+        snprintf(buf + used, cap - used, "]");
+    }
+}
+
+/* parameters:   4 in 2 layers, 43 values
+     LAYER  TYPE        KEY  SHAPE  ORDER  OFFSET  LENGTH
+     0      DenseLayer  W    [4,5]  f           0      20 */
+static void print_params(const json_t *root) {
+    const json_t *params = json_object_get(root, "params");
+    printf("%-14s", "parameters:");
+    if (!json_is_array(params)) {
+        printf("unknown (");
+        print_safe(str(root, "params_error"));
+        puts(")");
+        return;
+    }
+    size_t i, n = json_array_size(params), layers = 0;
+    size_t wl = 5, wt = 4, wk = 3, ws = 5;
+    int wo = 6, wn = 6;
+    const char *prev = NULL;
+    json_t *p;
+    char shape[DLZ_MAX_RANK * 21 + 3], num[32];
+    json_array_foreach(params, i, p) {
+        const char *layer = str(p, "layer");
+        layers += prev == NULL || strcmp(prev, layer) != 0;
+        prev = layer;
+        shape_text(json_object_get(p, "shape"), shape, sizeof shape);
+        size_t l = strlen(layer), t = strlen(str(p, "layer_type")), k = strlen(str(p, "key"));
+        size_t s = strlen(shape);
+        wl = l > wl ? l : wl;
+        wt = t > wt ? t : wt;
+        wk = k > wk ? k : wk;
+        ws = s > ws ? s : ws;
+        int d = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                         json_integer_value(json_object_get(p, "offset")));
+        wo = d > wo ? d : wo;
+        d = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(json_object_get(p, "length")));
+        wn = d > wn ? d : wn;
+    }
+    json_int_t total = json_integer_value(json_object_get(root, "params_total"));
+    if (n == 0) {
+        printf("none");
+    } else {
+        printf("%zu in %zu layer%s, %" JSON_INTEGER_FORMAT " values", n, layers,
+               layers == 1 ? "" : "s", total);
+    }
+    const json_t *coefficients = json_object_get(root, "coefficients");
+    json_int_t have = json_is_object(coefficients)
+                          ? json_integer_value(json_object_get(coefficients, "length"))
+                          : 0;
+    if (have != total) {
+        printf(" (the coefficients have %" JSON_INTEGER_FORMAT ")", have);
+    }
+    putchar('\n');
+    if (n == 0) {
+        return;
+    }
+    printf("  %-*s  %-*s  %-*s  %-*s  ORDER  %*s  %*s\n", (int)wl, "LAYER", (int)wt, "TYPE",
+           (int)wk, "KEY", (int)ws, "SHAPE", wo, "OFFSET", wn, "LENGTH");
+    json_array_foreach(params, i, p) {
+        printf("  ");
+        print_cell(str(p, "layer"), wl + 2);
+        print_cell(str(p, "layer_type"), wt + 2);
+        print_cell(str(p, "key"), wk + 2);
+        shape_text(json_object_get(p, "shape"), shape, sizeof shape);
+        print_cell(shape, ws + 2);
+        print_cell(str(p, "order"), 7);
+        printf("%*" JSON_INTEGER_FORMAT "  %*" JSON_INTEGER_FORMAT "\n", wo,
+               json_integer_value(json_object_get(p, "offset")), wn,
+               json_integer_value(json_object_get(p, "length")));
+    }
+}
+
 static void print_text(const json_t *root) {
     printf("%-14s", "file:");
     print_safe(str(root, "file"));
@@ -543,6 +915,77 @@ static void print_text(const json_t *root) {
     print_summary("updater:", json_object_get(root, "updater"));
     print_normalizer(json_object_get(root, "normalizer"));
     print_objects(json_object_get(root, "objects"));
+    print_params(root);
+}
+
+/* ---- JSON output ------------------------------------------------------------ */
+
+/* Writes @p s with every line after the first indented by two more spaces. */
+static void print_indented(const char *s) {
+    for (; *s != '\0'; s++) {
+        putchar(*s);
+        if (*s == '\n') {
+            fputs("  ", stdout);
+        }
+    }
+}
+
+static int print_member_value(const json_t *v) {
+    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    if (s == NULL) {
+        return -1;
+    }
+    print_indented(s);
+    free(s);
+    return 0;
+}
+
+/* The library's text of the normalizer with the members info adds. */
+static int print_normalizer_json(const info_opts *o) {
+    const char *end = strrchr(o->norm_text, '}');
+    size_t n = end != NULL ? (size_t)(end - o->norm_text) : 0;
+    while (n > 0 && (o->norm_text[n - 1] == '\n' || o->norm_text[n - 1] == ' ')) {
+        n--;
+    }
+    char *body = malloc(n + 1);
+    if (body == NULL) {
+        return -1;
+    }
+    memcpy(body, o->norm_text, n);
+    body[n] = '\0';
+    print_indented(body);
+    free(body);
+    const char *key;
+    json_t *v;
+    json_object_foreach(o->norm_extra, key, v) {
+        printf(",\n    \"%s\": ", key);
+        if (print_member_value(v) != 0) {
+            return -1;
+        }
+    }
+    fputs("\n  }", stdout);
+    return 0;
+}
+
+/* As json_dumpf() with JSON_INDENT(2), member by member, so that the
+   normalizer keeps the library's rendering of its numbers. */
+static int print_json(const info_opts *o, const json_t *root) {
+    const char *key;
+    json_t *v;
+    int first = 1;
+    putchar('{');
+    json_object_foreach((json_t *)root, key, v) {
+        printf("%s\n  \"%s\": ", first ? "" : ",", key);
+        first = 0;
+        int rc = strcmp(key, "normalizer") == 0 && o->norm_text != NULL && json_is_object(v)
+                     ? print_normalizer_json(o)
+                     : print_member_value(v);
+        if (rc != 0) {
+            return oom(o);
+        }
+    }
+    fputs(first ? "}\n" : "\n}\n", stdout);
+    return 0;
 }
 
 /* ---- command ---------------------------------------------------------------- */
@@ -591,15 +1034,16 @@ int cli_info(int argc, char **argv) {
     }
     json_t *root = gather(&io, r);
     dlz_reader_free(r);
+    status = CLI_EXIT_OK;
     if (root == NULL) {
-        return CLI_EXIT_DATA;
-    }
-    if (io.json) {
-        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        putchar('\n');
+        status = CLI_EXIT_DATA;
+    } else if (io.json) {
+        status = print_json(&io, root) == 0 ? CLI_EXIT_OK : CLI_EXIT_DATA;
     } else {
         print_text(root);
     }
     json_decref(root);
-    return cli_finish_stdout(CLI_EXIT_OK);
+    json_decref(io.norm_extra);
+    dlz_free(io.norm_text);
+    return root == NULL ? status : cli_finish_stdout(status);
 }
