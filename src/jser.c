@@ -1489,7 +1489,7 @@ static int read_string(dec *d, unsigned char tc, dlz_value **out) {
         return dfail(d, DLZ_EFORMAT, d->pos, "truncated: string of %llu bytes, %zu left",
                      (unsigned long long)n, left(d));
     }
-    dlz_value *v;
+    dlz_value *v = NULL;
     TRY(dnode(d, DLZ_VALUE_STRING, &v));
     TRY(rd_mutf(d, (size_t)n, &v->u.s, &v->n));
     size_t h;
@@ -1504,7 +1504,7 @@ static int read_string(dec *d, unsigned char tc, dlz_value **out) {
 static int read_string_only(dec *d, const char *what) {
     size_t off = d->pos;
     unsigned char tc;
-    dlz_value *v;
+    dlz_value *v = NULL;
     TRY(rd_u8(d, what, &tc));
     if (tc == TC_STRING || tc == TC_LONGSTRING) {
         return read_string(d, tc, &v);
@@ -1714,7 +1714,7 @@ static int read_classdata_other(dec *d, size_t di) {
 }
 
 static int read_list(dec *d, dlz_value **out) {
-    dlz_value *v;
+    dlz_value *v = NULL;
     size_t h, off = d->pos;
     int32_t size;
     unsigned char cap[4];
@@ -1745,7 +1745,7 @@ static int read_list(dec *d, dlz_value **out) {
 }
 
 static int read_map(dec *d, int linked, dlz_value **out) {
-    dlz_value *v;
+    dlz_value *v = NULL;
     size_t h, off = d->pos;
     unsigned char f[8];
     blk b = {0};
@@ -1793,7 +1793,7 @@ static int read_map(dec *d, int linked, dlz_value **out) {
 
 /* A boxed primitive: the one field "value". */
 static int read_boxed(dec *d, int cls, dlz_value **out) {
-    dlz_value *v;
+    dlz_value *v = NULL;
     size_t h;
     unsigned char t = (unsigned char)CLASSES[cls].ftype[0];
     size_t sz = prim_size(t);
@@ -1904,7 +1904,7 @@ static int read_array(dec *d, size_t tc_off, dlz_value **out) {
         return DLZ_OK;
     }
     dlz_value_type t = CLASSES[cls].type;
-    dlz_value *v;
+    dlz_value *v = NULL;
     TRY(dnode(d, t, &v));
     TRY(hnew_value(d, v, &h));
     if (is_prim_array(t)) {
