@@ -1271,7 +1271,9 @@ DLZ_API int dlz_editor_set_normalizer_value(dlz_editor *e, const dlz_normalizer 
  *
  * Layers and vertices whose parameter layout is not known (custom layers,
  * SameDiff layers) make dlz_reader_read_params() fail with DLZ_EUNSUPPORTED and
- * a message naming the layer and its class; the table is never guessed.
+ * a message naming the layer and its class; the table is never guessed unless
+ * the caller asks for it with DLZ_PARAMS_ASSUME_DENSE (see there), and then
+ * every guessed layer is flagged.
  *
  * A dlz_params handle does not depend on the reader it came from.  Functions
  * that can fail for a reason other than a bad argument take a non-const
@@ -1307,6 +1309,9 @@ typedef struct dlz_param_info {
     const char *updater;
     /** updater state values per parameter value (0..3), or -1 when unknown */
     int state_count;
+    /** 1 when the parameter belongs to a layer of unknown class laid out by
+        the DLZ_PARAMS_ASSUME_DENSE guess, else 0.  @since 0.1.0 */
+    int assumed;
 } dlz_param_info;
 
 /** One layer (MultiLayerNetwork) or vertex (graph; network inputs excluded),
@@ -1330,6 +1335,10 @@ typedef struct dlz_layer_info {
     /** its values in the flat vector: [offset, offset + length) */
     int64_t offset;
     int64_t length;
+    /** 1 when the layer (or the layer it wraps) is of an unknown class and its
+        parameters were laid out by the DLZ_PARAMS_ASSUME_DENSE guess, else 0.
+        @since 0.1.0 */
+    int assumed;
 } dlz_layer_info;
 
 /**
@@ -1350,6 +1359,51 @@ DLZ_API int dlz_reader_read_params(dlz_reader *r, dlz_params **out);
  */
 DLZ_API int dlz_params_parse(const char *json, size_t len, dlz_params **out, char *errbuf,
                              size_t errbuf_size);
+
+/**
+ * Flag of dlz_reader_read_params2() and dlz_params_parse2(): lay out a layer of
+ * an unknown class (a custom layer) as a DenseLayer instead of failing.
+ *
+ * The parameter layout of a custom layer is defined by its Java class, which
+ * the archive does not hold, so this is a guess: when the layer's fields have
+ * integer sizes "nIn" and "nOut" ("nin" / "nout" in the JSON), it gets
+ *   W [nIn,nOut] 'f', then b [1,nOut] unless "hasBias" is false,
+ * and its updater state is laid out like a DenseLayer's, with the updaters the
+ * layer configures ("iupdater", "biasUpdater" for b, or the legacy "updater").
+ * That is the layout of DL4J's own custom-layer example (the CustomLayer of
+ * DL4J's regression tests, which extends FeedForwardLayer and uses
+ * DefaultParamInitializer); a custom layer with other parameters gets a wrong
+ * table, which dlz_params_check() catches only when the total differs.
+ *
+ * Every guessed layer is flagged: dlz_layer_info.assumed and
+ * dlz_param_info.assumed are 1 for it and its parameters, and
+ * dlz_params_assumed_count() counts such layers.  An unknown layer without
+ * integer sizes (or with a "hasBias" that is not a boolean), an unknown layer
+ * class of DL4J's own configuration packages (org.deeplearning4j.nn.*, whose
+ * layouts are not dense) and an unknown graph vertex still fail with
+ * DLZ_EUNSUPPORTED and the message naming the layer and its class.
+ * @since 0.1.0
+ */
+#define DLZ_PARAMS_ASSUME_DENSE 0x1u
+
+/**
+ * As dlz_reader_read_params() (which is this with @p flags 0), with @p flags:
+ * 0 or DLZ_PARAMS_ASSUME_DENSE.
+ * @return as dlz_reader_read_params(); DLZ_EMISUSE for an unknown flag bit.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_reader_read_params2(dlz_reader *r, unsigned flags, dlz_params **out);
+
+/**
+ * As dlz_params_parse() (which is this with @p flags 0), with @p flags as for
+ * dlz_reader_read_params2().  @since 0.1.0
+ */
+DLZ_API int dlz_params_parse2(const char *json, size_t len, unsigned flags, dlz_params **out,
+                              char *errbuf, size_t errbuf_size);
+
+/** Number of layers / vertices whose layout was guessed (dlz_layer_info.assumed);
+    always 0 without DLZ_PARAMS_ASSUME_DENSE.  @since 0.1.0 */
+DLZ_API size_t dlz_params_assumed_count(const dlz_params *p);
 
 /** Releases the table; NULL allowed. @since 0.1.0 */
 DLZ_API void dlz_params_free(dlz_params *p);

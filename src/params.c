@@ -63,6 +63,7 @@ typedef struct pparam {
     size_t block;       /* updater block holding the parameter */
     char umsg[200];     /* why the updater is unknown */
     int ucode;          /* DLZ_EUNSUPPORTED / DLZ_EFORMAT when unknown */
+    int assumed;        /* laid out by DLZ_PARAMS_ASSUME_DENSE */
 } pparam;
 
 typedef struct player {
@@ -73,6 +74,7 @@ typedef struct player {
     char *class_name;
     size_t first_param, param_count;
     int64_t offset, length;
+    int assumed; /* holds a layer laid out by DLZ_PARAMS_ASSUME_DENSE */
 } player;
 
 typedef struct pblock {
@@ -105,6 +107,7 @@ struct dlz_params {
 typedef struct bctx {
     dlz_params *p;
     dlzi_err *err;
+    unsigned flags;  /* DLZ_PARAMS_* */
     char where[160]; /* "layer 1 'dense'" or "vertex 'dense1'" */
     int64_t cursor;  /* next flat offset */
 } bctx;
@@ -734,6 +737,48 @@ static int build_vae(bctx *c, size_t layer, const char *prefix, const usrc *u, c
 static int build_layer(bctx *c, size_t layer, const json_t *L, const char *prefix, const usrc *upd,
                        int frozen, char *type, size_t typecap, int depth);
 
+/* A size for DLZ_PARAMS_ASSUME_DENSE: a non-negative integer under k1 or k2.
+   0 when absent or anything else (the layer is then not guessed). */
+static int assumed_dim(const json_t *f, const char *k1, const char *k2, int64_t *v) {
+    const json_t *j = json_object_get(f, k1);
+    if (j == NULL || json_is_null(j)) {
+        j = json_object_get(f, k2);
+    }
+    if (!json_is_integer(j) || json_integer_value(j) < 0) {
+        return 0;
+    }
+    *v = (int64_t)json_integer_value(j);
+    return 1;
+}
+
+/* DLZ_PARAMS_ASSUME_DENSE: lays out a layer of an unknown class as a
+   DenseLayer, W [nIn,nOut] 'f' then b [1,nOut] unless "hasBias" is false,
+   with the layer's own updaters, and flags it.  Classes of DL4J's own
+   configuration packages are never guessed (their layouts are DL4J's, and
+   not dense).  DLZ_ENOTFOUND, without a message, when the layer is not
+   guessed. */
+static int build_assumed(bctx *c, size_t layer, const char *prefix, const usrc *u,
+                         const ulayer *ul) {
+    int64_t nin = 0, nout = 0;
+    const json_t *hb = json_object_get(ul->f, "hasBias");
+    if ((c->flags & DLZ_PARAMS_ASSUME_DENSE) == 0 ||
+        strncmp(ul->cls, "org.deeplearning4j.nn.", 22) == 0 ||
+        !assumed_dim(ul->f, "nin", "nIn", &nin) || !assumed_dim(ul->f, "nout", "nOut", &nout) ||
+        (hb != NULL && !json_is_null(hb) && !json_is_boolean(hb))) {
+        return DLZ_ENOTFOUND;
+    }
+    size_t start = c->p->nparams;
+    int rc = add2(c, layer, prefix, "W", u, 0, 'f', nin, nout);
+    if (rc == DLZ_OK && !json_is_false(hb)) {
+        rc = addv(c, layer, prefix, "b", u, PF_BIAS, nout);
+    }
+    for (size_t i = start; i < c->p->nparams; i++) {
+        c->p->params[i].assumed = 1;
+    }
+    c->p->layers[layer].assumed = 1;
+    return rc;
+}
+
 /* The fields that hold the updater configuration of a layer: wrappers
    delegate getUpdaterByParam() to the layer they wrap, Bidirectional to its
    forward layer. */
@@ -809,17 +854,22 @@ static int build_layer(bctx *c, size_t layer, const json_t *L, const char *prefi
         frozen_upd.frozen = 1;
         upd = &frozen_upd;
     }
+    const json_t *f = ul.f;
+    usrc own = {f, frozen};
+    const usrc *u = upd != NULL ? upd : &own;
+    size_t at = strlen(type);
     if (ul.simple == NULL) {
+        rc = build_assumed(c, layer, prefix, u, &ul);
+        if (rc != DLZ_ENOTFOUND) {
+            snprintf(type + at, typecap - at, "%s", simple_name(ul.cls));
+            return rc;
+        }
         return fail(c, DLZ_EUNSUPPORTED,
                     "%s (class %.200s): unknown layer type; parameter layout unknown", c->where,
                     ul.cls);
     }
-    size_t at = strlen(type);
     snprintf(type + at, typecap - at, "%s", ul.simple);
-    const json_t *f = ul.f;
     const char *what = ul.simple;
-    usrc own = {f, frozen};
-    const usrc *u = upd != NULL ? upd : &own;
     int64_t nin = 0, nout = 0;
     int has_bias = 1;
     size_t start = c->p->nparams;
@@ -1712,7 +1762,7 @@ void dlz_params_free(dlz_params *p) {
     dlzi_free(p);
 }
 
-static int parse(const char *json, size_t len, dlz_params **out, dlzi_err *err) {
+static int parse(const char *json, size_t len, unsigned flags, dlz_params **out, dlzi_err *err) {
     *out = NULL;
     json_error_t jerr;
     json_t *root = json_loadb(json, len, 0, &jerr);
@@ -1730,6 +1780,7 @@ static int parse(const char *json, size_t len, dlz_params **out, dlzi_err *err) 
     memset(&c, 0, sizeof c);
     c.p = p;
     c.err = err;
+    c.flags = flags;
     int rc;
     if (!json_is_object(root)) {
         rc = fail(&c, DLZ_EFORMAT, "expected a JSON object at the top level");
@@ -1768,15 +1819,22 @@ static int parse(const char *json, size_t len, dlz_params **out, dlzi_err *err) 
     return DLZ_OK;
 }
 
-int dlz_params_parse(const char *json, size_t len, dlz_params **out, char *errbuf,
-                     size_t errbuf_size) {
+#define KNOWN_FLAGS DLZ_PARAMS_ASSUME_DENSE
+
+int dlz_params_parse2(const char *json, size_t len, unsigned flags, dlz_params **out, char *errbuf,
+                      size_t errbuf_size) {
     dlzi_err err;
     dlzi_err_clear(&err);
     int rc;
+    if (out != NULL) {
+        *out = NULL;
+    }
     if (out == NULL || (json == NULL && len > 0)) {
         rc = dlzi_err_set(&err, DLZ_EMISUSE, "NULL argument");
+    } else if ((flags & ~(unsigned)KNOWN_FLAGS) != 0) {
+        rc = dlzi_err_set(&err, DLZ_EMISUSE, "unknown flags 0x%x", flags & ~(unsigned)KNOWN_FLAGS);
     } else {
-        rc = parse(json != NULL ? json : "", len, out, &err);
+        rc = parse(json != NULL ? json : "", len, flags, out, &err);
     }
     if (rc != DLZ_OK && errbuf != NULL && errbuf_size > 0) {
         snprintf(errbuf, errbuf_size, "%s", err.msg);
@@ -1784,7 +1842,12 @@ int dlz_params_parse(const char *json, size_t len, dlz_params **out, char *errbu
     return rc;
 }
 
-int dlz_reader_read_params(dlz_reader *r, dlz_params **out) {
+int dlz_params_parse(const char *json, size_t len, dlz_params **out, char *errbuf,
+                     size_t errbuf_size) {
+    return dlz_params_parse2(json, len, 0, out, errbuf, errbuf_size);
+}
+
+int dlz_reader_read_params2(dlz_reader *r, unsigned flags, dlz_params **out) {
     if (r == NULL) {
         return DLZ_EMISUSE;
     }
@@ -1792,6 +1855,10 @@ int dlz_reader_read_params(dlz_reader *r, dlz_params **out) {
         return dlzi_reader_fail(r, DLZ_EMISUSE, "NULL output pointer");
     }
     *out = NULL;
+    if ((flags & ~(unsigned)KNOWN_FLAGS) != 0) {
+        return dlzi_reader_fail(r, DLZ_EMISUSE, "unknown flags 0x%x",
+                                flags & ~(unsigned)KNOWN_FLAGS);
+    }
     const char *json;
     size_t len;
     int rc = dlz_reader_configuration(r, &json, &len);
@@ -1800,11 +1867,15 @@ int dlz_reader_read_params(dlz_reader *r, dlz_params **out) {
     }
     dlzi_err err;
     dlzi_err_clear(&err);
-    rc = parse(json, len, out, &err);
+    rc = parse(json, len, flags, out, &err);
     if (rc != DLZ_OK) {
         return dlzi_reader_fail(r, rc, "%s", err.msg);
     }
     return DLZ_OK;
+}
+
+int dlz_reader_read_params(dlz_reader *r, dlz_params **out) {
+    return dlz_reader_read_params2(r, 0, out);
 }
 
 const char *dlz_params_errmsg(const dlz_params *p) {
@@ -1820,6 +1891,14 @@ dlz_kind dlz_params_kind(const dlz_params *p) {
 
 size_t dlz_params_count(const dlz_params *p) {
     return p != NULL ? p->nparams : 0;
+}
+
+size_t dlz_params_assumed_count(const dlz_params *p) {
+    size_t n = 0;
+    for (size_t i = 0; p != NULL && i < p->nlayers; i++) {
+        n += p->layers[i].assumed != 0;
+    }
+    return n;
 }
 
 int64_t dlz_params_total(const dlz_params *p) {
@@ -1851,6 +1930,7 @@ int dlz_params_get(const dlz_params *p, size_t i, dlz_param_info *info) {
         info->updater = NULL;
         info->state_count = -1;
     }
+    info->assumed = pp->assumed;
     return DLZ_OK;
 }
 
@@ -1886,6 +1966,7 @@ int dlz_params_layer(const dlz_params *p, size_t i, dlz_layer_info *info) {
     info->param_count = l->param_count;
     info->offset = l->offset;
     info->length = l->length;
+    info->assumed = l->assumed;
     return DLZ_OK;
 }
 

@@ -302,6 +302,19 @@ if [ -f "$custom" ]; then
     check "export of a model with a custom layer: exit 1, one line naming the layer, no OUT" \
         eval 'data_error "$custom" && grep -q "CustomLayer" "$T/err" &&
               [ ! -e "$T/o/custom.safetensors" ]'
+    # With the explicit opt-in the layer is assumed dense (W [nIn,nOut] f,
+    # b [1,nOut]): the table then covers every coefficient, and a note names
+    # the assumed layer.
+    run params --assume-dense --json "$custom"
+    check "params --assume-dense of a custom layer: the table covers the coefficients" \
+        eval '[ "$rc" -eq 0 ] && grep -q "assumed dense" "$T/err" && grep -q CustomLayer "$T/err" &&
+              python3 -c "
+import json, sys
+t = json.load(open(sys.argv[1]))
+ps = t[\"params\"]
+assert sum(p[\"length\"] for p in ps) == t[\"total\"] == 149, t[\"total\"]
+assert [p[\"name\"] for p in ps if p.get(\"assumed\")] == [\"1/W\", \"1/b\"], ps
+" "$T/out"'
 else
     skip "params of a model with a custom layer" "corpus not found: $custom"
     skip "export of a model with a custom layer" "corpus not found: $custom"

@@ -7,7 +7,9 @@
  * Against the corpus (../shared/corpus): parameter and updater counts of every
  * archive, DL4J 0.5 to 1.0.0-beta6.  Layer types that no DL4J-written file
  * holds are checked against the layouts of FORMAT.md E.4 on synthetic
- * configurations, and hostile configurations must fail cleanly. */
+ * configurations, and hostile configurations must fail cleanly.  The
+ * DLZ_PARAMS_ASSUME_DENSE guess is checked against the corpus CustomLayer
+ * archives, down to DL4J's saved outputs of their forward pass. */
 #include "testutil.h"
 
 #include <jansson.h>
@@ -1439,6 +1441,408 @@ static void test_hostile_configs(void **state) {
     dlz_params_free(p);
 }
 
+/* ------------------------------------------------------------------------ */
+/* DLZ_PARAMS_ASSUME_DENSE                                                   */
+
+/* parse2 with flags; fails the test with the message on error. */
+static dlz_params *parse2_ok(const char *json, unsigned flags) {
+    dlz_params *p = NULL;
+    char msg[512] = "";
+    int rc = dlz_params_parse2(json, strlen(json), flags, &p, msg, sizeof msg);
+    if (rc != DLZ_OK) {
+        fail_msg("dlz_params_parse2 = %d: %s\n%s", rc, msg, json);
+    }
+    return p;
+}
+
+/* parse2 fails with code and exactly the message `want`, flag or not. */
+static void parse2_fails(const char *json, unsigned flags, int code, const char *want) {
+    dlz_params *p = (dlz_params *)&p; /* must be reset to NULL */
+    char msg[512] = "";
+    int rc = dlz_params_parse2(json, strlen(json), flags, &p, msg, sizeof msg);
+    assert_null(p);
+    if (rc != code || strcmp(msg, want) != 0) {
+        fail_msg("got %d '%s', want %d with '%s'\n%s", rc, msg, code, want, json);
+    }
+}
+
+/* Values of parameter `name` in row-major order (malloc'ed). */
+static double *param_values(dlz_params *p, const dlz_array *coef, const char *name) {
+    size_t i;
+    assert_int_equal(dlz_params_find(p, name, &i), DLZ_OK);
+    dlz_array *a = NULL;
+    TU_OK_P(p, dlz_params_extract(p, i, coef, 'c', &a));
+    size_t n = (size_t)dlz_array_length(a);
+    double *v = malloc(n * sizeof *v + 1);
+    assert_non_null(v);
+    assert_int_equal(dlz_array_to_f64(a, v, n), DLZ_OK);
+    dlz_array_free(a);
+    return v;
+}
+
+/* A bare ND4J array file of the corpus as doubles (row-major), with its shape. */
+static double *corpus_array(const char *path, int64_t *rows, int64_t *cols) {
+    dlz_reader *r = dlz_reader_new();
+    assert_non_null(r);
+    TU_OK_R(r, dlz_reader_open_path(r, path));
+    dlz_array *a = NULL;
+    TU_OK_R(r, dlz_reader_read_array(r, &a));
+    assert_int_equal(dlz_array_rank(a), 2);
+    *rows = dlz_array_shape(a)[0];
+    *cols = dlz_array_shape(a)[1];
+    size_t n = (size_t)dlz_array_length(a);
+    double *v = malloc(n * sizeof *v + 1);
+    assert_non_null(v);
+    assert_int_equal(dlz_array_to_f64(a, v, n), DLZ_OK);
+    dlz_array_free(a);
+    dlz_reader_free(r);
+    return v;
+}
+
+/* y[rows,nout] = x[rows,nin] W[nin,nout] + b, row-major. */
+static void affine(const double *x, int64_t rows, int64_t nin, const double *w, const double *b,
+                   int64_t nout, double *y) {
+    for (int64_t i = 0; i < rows; i++) {
+        for (int64_t j = 0; j < nout; j++) {
+            double z = b[j];
+            for (int64_t k = 0; k < nin; k++) {
+                z += x[i * nin + k] * w[k * nout + j];
+            }
+            y[i * nout + j] = z;
+        }
+    }
+}
+
+/* The forward pass of the corpus CustomLayerExample network (Dense 5->6 tanh,
+   CustomLayer 6->7: tanh on the first 3 outputs, sigmoid on the other 4,
+   Output 7->8 softmax) on the assumed table, against the output DL4J saved:
+   the guessed W layout is the one DL4J used. */
+static void check_custom_forward(dlz_params *p, const dlz_array *coef, const char *version,
+                                 const char *tag, double tol) {
+    char rel[128];
+    int64_t rows, cols, orows, ocols;
+    snprintf(rel, sizeof rel, "dl4j/%s/CustomLayerExample_Input_%s.bin", version, tag);
+    double *x = corpus_array(tu_corpus_path(rel), &rows, &cols);
+    snprintf(rel, sizeof rel, "dl4j/%s/CustomLayerExample_Output_%s.bin", version, tag);
+    double *want = corpus_array(tu_corpus_path(rel), &orows, &ocols);
+    assert_int_equal(cols, 5);
+    assert_int_equal(orows, rows);
+    assert_int_equal(ocols, 8);
+    const char *names[6] = {"0/W", "0/b", "1/W", "1/b", "2/W", "2/b"};
+    double *v[6];
+    for (int k = 0; k < 6; k++) {
+        v[k] = param_values(p, coef, names[k]);
+    }
+    double *h0 = malloc((size_t)rows * 6 * sizeof *h0);
+    double *h1 = malloc((size_t)rows * 7 * sizeof *h1);
+    double *o = malloc((size_t)rows * 8 * sizeof *o);
+    assert_true(h0 != NULL && h1 != NULL && o != NULL);
+    affine(x, rows, 5, v[0], v[1], 6, h0);
+    for (int64_t i = 0; i < rows * 6; i++) {
+        h0[i] = tanh(h0[i]);
+    }
+    affine(h0, rows, 6, v[2], v[3], 7, h1);
+    for (int64_t i = 0; i < rows; i++) {
+        for (int64_t j = 0; j < 7; j++) {
+            double z = h1[i * 7 + j];
+            h1[i * 7 + j] = j < 3 ? tanh(z) : 1.0 / (1.0 + exp(-z));
+        }
+    }
+    affine(h1, rows, 7, v[4], v[5], 8, o);
+    double worst = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        double mx = o[i * 8], sum = 0;
+        for (int64_t j = 1; j < 8; j++) {
+            mx = o[i * 8 + j] > mx ? o[i * 8 + j] : mx;
+        }
+        for (int64_t j = 0; j < 8; j++) {
+            sum += exp(o[i * 8 + j] - mx);
+        }
+        for (int64_t j = 0; j < 8; j++) {
+            double d = fabs(exp(o[i * 8 + j] - mx) / sum - want[i * 8 + j]);
+            worst = d > worst ? d : worst;
+        }
+    }
+    if (!(worst <= tol)) {
+        fail_msg("%s: forward pass differs from DL4J's output by %g (tolerance %g)", tag, worst,
+                 tol);
+    }
+    for (int k = 0; k < 6; k++) {
+        free(v[k]);
+    }
+    free(h0);
+    free(h1);
+    free(o);
+    free(x);
+    free(want);
+}
+
+/* The corpus CustomLayerExample archives: the custom layer fails by name
+   without the flag; with it the guessed layout fits the coefficients, the
+   updater state and DL4J's own forward pass, and only that layer is flagged. */
+static void test_corpus_assume_dense(void **state) {
+    (void)state;
+    if (tu_corpus_dir() == NULL) {
+        print_message("corpus folder not found ($DLZ_CORPUS): skipping the custom layer checks\n");
+        skip();
+    }
+    const char *versions[] = {"100b4", "100b6"};
+    const char *dtypes[] = {"double", "float", "half"};
+    const double tols[] = {1e-12, 1e-6, 2e-3};
+    int checked = 0;
+    for (size_t v = 0; v < 2; v++) {
+        for (size_t d = 0; d < 3; d++) {
+            char rel[128], tag[32];
+            snprintf(tag, sizeof tag, "%s_%s", versions[v], dtypes[d]);
+            snprintf(rel, sizeof rel, "dl4j/%s/CustomLayerExample_%s.bin", versions[v], tag);
+            dlz_reader *r = dlz_reader_new();
+            assert_non_null(r);
+            TU_OK_R(r, dlz_reader_open_path(r, tu_corpus_path(rel)));
+            const char *want_msg =
+                "configuration.json: layer 1 'layer1' (class "
+                "org.deeplearning4j.regressiontest.customlayer100a.CustomLayer): unknown layer "
+                "type; parameter layout unknown";
+            dlz_params *p = (dlz_params *)&p;
+            assert_int_equal(dlz_reader_read_params(r, &p), DLZ_EUNSUPPORTED);
+            assert_null(p);
+            assert_string_equal(dlz_reader_errmsg(r), want_msg);
+            p = (dlz_params *)&p;
+            assert_int_equal(dlz_reader_read_params2(r, 0, &p), DLZ_EUNSUPPORTED);
+            assert_null(p);
+            assert_string_equal(dlz_reader_errmsg(r), want_msg);
+
+            TU_OK_R(r, dlz_reader_read_params2(r, DLZ_PARAMS_ASSUME_DENSE, &p));
+            char *t = table_str(p);
+            assert_string_equal(t, "0/W[5,6]f@0 0/b[1,6]f@30 1/W[6,7]f@36 1/b[1,7]f@78 "
+                                   "2/W[7,8]f@85 2/b[1,8]f@141");
+            free(t);
+            dlz_array *c = NULL, *u = NULL;
+            TU_OK_R(r, dlz_reader_read_coefficients(r, &c));
+            assert_int_equal(dlz_params_total(p), dlz_array_length(c));
+            TU_OK_P(p, dlz_params_check(p, c));
+            TU_OK_R(r, dlz_reader_read_updater(r, &u));
+            TU_OK_P(p, dlz_params_updater_status(p));
+            assert_int_equal(dlz_params_updater_total(p), dlz_array_length(u));
+            TU_OK_P(p, dlz_params_updater_check(p, u));
+            char *b = blocks_str(p);
+            assert_string_equal(b, "RmsProp:0+6@0[lastGradient@0]");
+            free(b);
+            /* Only the custom layer is flagged. */
+            assert_int_equal(dlz_params_assumed_count(p), 1);
+            assert_int_equal(dlz_params_layer_count(p), 3);
+            for (size_t i = 0; i < dlz_params_layer_count(p); i++) {
+                dlz_layer_info li;
+                assert_int_equal(dlz_params_layer(p, i, &li), DLZ_OK);
+                assert_int_equal(li.assumed, i == 1);
+                if (i == 1) {
+                    assert_string_equal(li.type, "CustomLayer");
+                    assert_string_equal(
+                        li.class_name,
+                        "org.deeplearning4j.regressiontest.customlayer100a.CustomLayer");
+                    assert_string_equal(li.layer_name, "layer1");
+                }
+            }
+            for (size_t i = 0; i < dlz_params_count(p); i++) {
+                dlz_param_info pi;
+                assert_int_equal(dlz_params_get(p, i, &pi), DLZ_OK);
+                assert_int_equal(pi.assumed, strcmp(pi.layer, "1") == 0);
+                assert_string_equal(pi.updater, "RmsProp");
+            }
+            check_custom_forward(p, c, versions[v], tag, tols[d]);
+            dlz_array_free(c);
+            dlz_array_free(u);
+            dlz_params_free(p);
+            dlz_reader_free(r);
+            checked++;
+        }
+    }
+
+    /* With the flag the count check passes on every archive of the corpus,
+       and nothing else is guessed. */
+    char *files[MAX_FILES];
+    int n = collect_corpus(files), all = 0, assumed = 0;
+    for (int f = 0; f < n; f++) {
+        dlz_reader *r = dlz_reader_new();
+        assert_non_null(r);
+        TU_OK_R(r, dlz_reader_open_path(r, files[f]));
+        dlz_params *p = NULL;
+        dlz_array *c = NULL;
+        TU_OK_R(r, dlz_reader_read_params2(r, DLZ_PARAMS_ASSUME_DENSE, &p));
+        TU_OK_R(r, dlz_reader_read_coefficients(r, &c));
+        TU_OK_P(p, dlz_params_check(p, c));
+        TU_OK_P(p, dlz_params_updater_status(p));
+        int custom = strstr(files[f], "/CustomLayerExample") != NULL;
+        assert_int_equal(dlz_params_assumed_count(p), custom ? 1 : 0);
+        assumed += custom;
+        all++;
+        dlz_array_free(c);
+        dlz_params_free(p);
+        dlz_reader_free(r);
+        free(files[f]);
+    }
+    print_message("corpus: %d CustomLayerExample archives fit the assumed dense layout and "
+                  "DL4J's outputs; with the flag %d of %d archives pass the count check, %d "
+                  "flagged\n",
+                  checked, all, n, assumed);
+    assert_int_equal(checked, 6);
+    assert_int_equal(all, 28);
+    assert_int_equal(assumed, 6);
+}
+
+#define CUSTOM(fields) "{\"@class\":\"com.example.MyLayer\"," fields "}"
+#define CUSTOM_1_2 CUSTOM("\"nin\":1,\"nout\":2," ADAM)
+#define SGD_BIAS "\"biasUpdater\":{\"@class\":\"org.nd4j.linalg.learning.config.Sgd\"}"
+
+/* The guess on synthetic configurations: where it applies, where it does not. */
+static void test_assume_dense(void **state) {
+    (void)state;
+    const unsigned A = DLZ_PARAMS_ASSUME_DENSE;
+    /* W, b with the layer's own updaters (biasUpdater for b); nIn/nOut spelt
+       either way. */
+    const char *cfg = CONF1 DENSE "\"nin\":4,\"nout\":3," ADAM "}},{\"layer\":" CUSTOM(
+        "\"layerName\":\"mine\",\"nIn\":3,\"nOut\":2," ADAM "," SGD_BIAS) "}]}";
+    dlz_params *p = parse2_ok(cfg, A);
+    char *t = table_str(p);
+    assert_string_equal(t, "0/W[4,3]f@0 0/b[1,3]f@12 1/W[3,2]f@15 1/b[1,2]f@21");
+    free(t);
+    char *b = blocks_str(p);
+    assert_string_equal(b, "Adam:0+3@0[m@0,v@21] Sgd:3+1@21[]");
+    free(b);
+    assert_int_equal(dlz_params_updater_total(p), 42);
+    assert_int_equal(dlz_params_assumed_count(p), 1);
+    dlz_layer_info li;
+    assert_int_equal(dlz_params_layer(p, 0, &li), DLZ_OK);
+    assert_int_equal(li.assumed, 0);
+    assert_int_equal(dlz_params_layer(p, 1, &li), DLZ_OK);
+    assert_int_equal(li.assumed, 1);
+    assert_string_equal(li.type, "MyLayer");
+    assert_string_equal(li.class_name, "com.example.MyLayer");
+    assert_int_equal(li.offset, 15);
+    assert_int_equal(li.length, 8);
+    dlz_param_info pi;
+    assert_int_equal(dlz_params_get(p, 1, &pi), DLZ_OK);
+    assert_int_equal(pi.assumed, 0);
+    assert_int_equal(dlz_params_get(p, 3, &pi), DLZ_OK);
+    assert_int_equal(pi.assumed, 1);
+    assert_string_equal(pi.updater, "Sgd");
+    dlz_params_free(p);
+    /* Without the flag, by name, as before. */
+    parse2_fails(cfg, 0, DLZ_EUNSUPPORTED,
+                 "configuration.json: layer 1 'mine' (class com.example.MyLayer): unknown layer "
+                 "type; parameter layout unknown");
+    /* hasBias false: W only; a legacy wrapper key and updater enum; wrapped;
+       in a graph. */
+    struct {
+        const char *json;
+        const char *table;
+        const char *blocks;
+    } ok[] = {
+        {CONF1 CUSTOM("\"nin\":2,\"nout\":3,\"hasBias\":false," ADAM) "}]}", "0/W[2,3]f@0",
+         "Adam:0+1@0[m@0,v@6]"},
+        {CONF1 CUSTOM("\"nin\":2,\"nout\":3,\"hasBias\":null," ADAM) "}]}",
+         "0/W[2,3]f@0 0/b[1,3]f@6", "Adam:0+2@0[m@0,v@9]"},
+        {"{\"confs\":[{\"layer\":{\"myLayer\":{\"nin\":2,\"nout\":1,\"updater\":\"NESTEROVS\"}}}]}",
+         "0/W[2,1]f@0 0/b[1,1]f@2", "Nesterovs:0+1@0[v@0] Nesterovs:1+1@2[v@2]"},
+        /* inside a FrozenLayer: NoOp, the outer layer flagged */
+        {CONF1 L("misc.FrozenLayer") "\"layer\":" CUSTOM_1_2 "}}]}", "0/W[1,2]f@0 0/b[1,2]f@2",
+         "NoOp:0+2@0[]"},
+        /* in a graph, as a LayerVertex */
+        {"{\"networkInputs\":[\"in\"],\"vertexInputs\":{\"c\":[\"in\"]},\"vertices\":{"
+         "\"c\":" VERTEX(CUSTOM("\"nin\":2,\"nout\":2," ADAM)) "}}",
+         "c/W[2,2]f@0 c/b[1,2]f@4", "Adam:0+2@0[m@0,v@6]"},
+    };
+    for (size_t k = 0; k < sizeof ok / sizeof *ok; k++) {
+        p = parse2_ok(ok[k].json, A);
+        t = table_str(p);
+        b = blocks_str(p);
+        if (strcmp(t, ok[k].table) != 0 || strcmp(b, ok[k].blocks) != 0) {
+            fail_msg("case %zu: got %s / %s, want %s / %s", k, t, b, ok[k].table, ok[k].blocks);
+        }
+        free(t);
+        free(b);
+        assert_int_equal(dlz_params_assumed_count(p), 1);
+        assert_int_equal(dlz_params_layer(p, 0, &li), DLZ_OK);
+        assert_int_equal(li.assumed, 1);
+        dlz_params_free(p);
+    }
+    /* Not guessed, even with the flag: the by-name error. */
+    struct {
+        const char *json;
+        const char *msg;
+    } bad[] = {
+        {CONF1 CUSTOM("\"nout\":3," ADAM) "}]}",
+         "configuration.json: layer 0 (class com.example.MyLayer): unknown layer type; parameter "
+         "layout unknown"},
+        {CONF1 CUSTOM("\"nin\":null,\"nout\":3") "}]}",
+         "configuration.json: layer 0 (class com.example.MyLayer): unknown layer type; parameter "
+         "layout unknown"},
+        {CONF1 CUSTOM("\"layerName\":\"x\",\"nin\":3") "}]}",
+         "configuration.json: layer 0 'x' (class com.example.MyLayer): unknown layer type; "
+         "parameter layout unknown"},
+        {CONF1 CUSTOM("\"nin\":\"3\",\"nout\":3") "}]}",
+         "configuration.json: layer 0 (class com.example.MyLayer): unknown layer type; parameter "
+         "layout unknown"},
+        {CONF1 CUSTOM("\"nin\":-1,\"nout\":3") "}]}",
+         "configuration.json: layer 0 (class com.example.MyLayer): unknown layer type; parameter "
+         "layout unknown"},
+        {CONF1 CUSTOM("\"nin\":1,\"nout\":3,\"hasBias\":1") "}]}",
+         "configuration.json: layer 0 (class com.example.MyLayer): unknown layer type; parameter "
+         "layout unknown"},
+        {"{\"confs\":[{\"layer\":{\"CustomLayer\":{\"nin\":1}}}]}",
+         "configuration.json: layer 0 (class CustomLayer): unknown layer type; parameter layout "
+         "unknown"},
+        /* DL4J's own layers have their own layouts */
+        {CONF1 L("LocallyConnected2D") "\"nin\":1,\"nout\":2}}]}",
+         "configuration.json: layer 0 (class "
+         "org.deeplearning4j.nn.conf.layers.LocallyConnected2D): "
+         "unknown layer type; parameter layout unknown"},
+        {CONF1 "{\"@class\":\"org.deeplearning4j.nn.conf.ocnn.OCNNOutputLayer\",\"nin\":1,"
+               "\"nout\":2}}]}",
+         "configuration.json: layer 0 (class org.deeplearning4j.nn.conf.ocnn.OCNNOutputLayer): "
+         "unknown layer type; parameter layout unknown"},
+        /* a vertex is not a layer */
+        {"{\"networkInputs\":[\"in\"],\"vertexInputs\":{\"v\":[\"in\"]},\"vertices\":{\"v\":{"
+         "\"@class\":\"com.example.MyVertex\",\"nin\":1,\"nout\":1}}}",
+         "configuration.json: vertex 'v' (class com.example.MyVertex): unknown vertex type; "
+         "parameter layout unknown"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        parse2_fails(bad[k].json, A, DLZ_EUNSUPPORTED, bad[k].msg);
+        parse2_fails(bad[k].json, 0, DLZ_EUNSUPPORTED, bad[k].msg);
+    }
+    /* Known layers are unaffected by the flag. */
+    p = parse2_ok(cfg, A);
+    dlz_params *q = parse2_ok(CONF1 DENSE "\"nin\":4,\"nout\":3," ADAM "}}]}", A);
+    assert_int_equal(dlz_params_assumed_count(q), 0);
+    assert_int_equal(dlz_params_get(q, 0, &pi), DLZ_OK);
+    assert_int_equal(pi.assumed, 0);
+    dlz_params_free(q);
+    dlz_params_free(p);
+    assert_int_equal(dlz_params_assumed_count(NULL), 0);
+    /* Unknown flag bits. */
+    parse2_fails(cfg, 0x2u, DLZ_EMISUSE, "unknown flags 0x2");
+    parse2_fails(cfg, A | 0x80000000u, DLZ_EMISUSE, "unknown flags 0x80000000");
+    assert_int_equal(dlz_params_parse2(cfg, strlen(cfg), A, NULL, NULL, 0), DLZ_EMISUSE);
+    dlz_reader *r = dlz_reader_new();
+    assert_non_null(r);
+    assert_int_equal(dlz_reader_read_params2(NULL, A, &p), DLZ_EMISUSE);
+    assert_int_equal(dlz_reader_read_params2(r, A, NULL), DLZ_EMISUSE);
+    assert_int_equal(dlz_reader_read_params2(r, A, &p), DLZ_EMISUSE); /* nothing open */
+    assert_null(p);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fixtures/dl4j-1.0.0-M2.1/mln-dense-adam-float.zip",
+             source_root());
+    TU_OK_R(r, dlz_reader_open_path(r, path));
+    p = (dlz_params *)&p;
+    assert_int_equal(dlz_reader_read_params2(r, 0x4u, &p), DLZ_EMISUSE);
+    assert_null(p);
+    assert_string_equal(dlz_reader_errmsg(r), "unknown flags 0x4");
+    TU_OK_R(r, dlz_reader_read_params2(r, A, &p));
+    assert_int_equal(dlz_params_assumed_count(p), 0);
+    dlz_params_free(p);
+    dlz_reader_free(r);
+}
+
 static void test_api_misuse(void **state) {
     (void)state;
     assert_int_equal(dlz_params_count(NULL), 0);
@@ -1492,14 +1896,16 @@ static void test_out_of_memory(void **state) {
                             "\"nin\":3,\"nout\":2," ADAM "}}},{\"layer\":" SEPARABLE
                             "\"nin\":2,\"nout\":3,\"depthMultiplier\":2,"
                             "\"kernelSize\":[2,2]," ADAM "}}]}",
+        CONF1 L("misc.FrozenLayer") "\"layer\":" CUSTOM_1_2 "}},{\"layer\":" CUSTOM_1_2 "}]}",
     };
-    for (size_t k = 0; k < 2; k++) {
+    for (size_t k = 0; k < sizeof configs / sizeof *configs; k++) {
         int done = 0;
         for (long n = 1; n < 1000 && !done; n++) {
             dlz_params *p = NULL;
             char msg[256];
             dlzi_alloc_fail_after(n);
-            int rc = dlz_params_parse(configs[k], strlen(configs[k]), &p, msg, sizeof msg);
+            int rc = dlz_params_parse2(configs[k], strlen(configs[k]), DLZ_PARAMS_ASSUME_DENSE, &p,
+                                       msg, sizeof msg);
             dlzi_alloc_fail_after(0);
             if (rc == DLZ_OK) {
                 /* extraction under failing allocations too */
@@ -1542,6 +1948,8 @@ int main(void) {
         cmocka_unit_test(test_graph_stored_order),
         cmocka_unit_test(test_graph_legacy_and_frozen),
         cmocka_unit_test(test_hostile_configs),
+        cmocka_unit_test(test_corpus_assume_dense),
+        cmocka_unit_test(test_assume_dense),
         cmocka_unit_test(test_api_misuse),
         cmocka_unit_test(test_out_of_memory),
     };

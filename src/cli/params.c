@@ -13,8 +13,8 @@
 #include <string.h>
 
 const char cli_params_usage[] =
-    "Usage: dlz params [--json] FILE\n"
-    "       dlz params [--order c|f] FILE LAYER/KEY\n"
+    "Usage: dlz params [--json] [--assume-dense] FILE\n"
+    "       dlz params [--order c|f] [--assume-dense] FILE LAYER/KEY\n"
     "\n"
     "Lists the named parameters of the model archive FILE, as DL4J's paramTable()\n"
     "has them: name (LAYER/KEY, e.g. 0/W, dense1/b), layer, key, layer type, shape,\n"
@@ -28,10 +28,17 @@ const char cli_params_usage[] =
     "  --json          print the table as one JSON object\n"
     "  --order c|f     print the values in row-major (c, the default) or\n"
     "                  column-major (f) order of the shape\n"
+    "  --assume-dense  lay out a layer of unknown (custom) class that has integer\n"
+    "                  nIn and nOut as a dense layer, W [nIn,nOut] f and b [1,nOut]\n"
+    "                  (none if hasBias is false), instead of failing; this is a\n"
+    "                  guess (the layout of DL4J's custom-layer example) and each\n"
+    "                  such layer is named in a note on standard error (and, with\n"
+    "                  --json, each parameter has \"assumed\": true or false)\n"
     "  -h, --help      show this help and exit\n";
 
 typedef struct params_opts {
     int json;
+    int assume_dense;
     char order; /* 0 when not given */
     const char *path;
     const char *name; /* LAYER/KEY or NULL */
@@ -49,6 +56,13 @@ static int parse_option(cli_opts *o, params_opts *po) {
             return cli_usage_error("params", "option '--json' takes no value");
         }
         po->json = 1;
+        return CLI_EXIT_OK;
+    }
+    if (cli_opts_is(o, "assume-dense")) {
+        if (o->value != NULL) {
+            return cli_usage_error("params", "option '--assume-dense' takes no value");
+        }
+        po->assume_dense = 1;
         return CLI_EXIT_OK;
     }
     if (cli_opts_is(o, "order")) {
@@ -107,9 +121,40 @@ static void unload(loaded *l) {
     memset(l, 0, sizeof *l);
 }
 
+static const char *shape_text(const dlz_param_info *pi, char *buf, size_t cap);
+
+/* One line on stderr for each layer whose layout was guessed:
+   "note: layer 1 'layer1' (class ...): unknown parameter layout, assumed
+   dense: W [6,7] f, b [1,7] f". */
+static void note_assumed(const char *name, const dlz_params *p) {
+    for (size_t i = 0; i < dlz_params_layer_count(p); i++) {
+        dlz_layer_info li;
+        if (dlz_params_layer(p, i, &li) != DLZ_OK || !li.assumed) {
+            continue;
+        }
+        char list[512] = "";
+        size_t len = 0;
+        for (size_t k = 0; k < li.param_count && len < sizeof list; k++) {
+            dlz_param_info pi;
+            char shape[128];
+            if (dlz_params_get(p, li.first_param + k, &pi) != DLZ_OK || !pi.assumed) {
+                continue;
+            }
+            int n = snprintf(list + len, sizeof list - len, "%s%s %s %c", len > 0 ? ", " : "",
+                             pi.key, shape_text(&pi, shape, sizeof shape), pi.order);
+            len = n < 0 ? sizeof list : len + (size_t)n;
+        }
+        cli_error(name, "note: %s %s%s%s%s (class %s): unknown parameter layout, assumed dense: %s",
+                  dlz_params_kind(p) == DLZ_KIND_GRAPH ? "vertex" : "layer", li.name,
+                  li.layer_name != NULL ? " '" : "", li.layer_name != NULL ? li.layer_name : "",
+                  li.layer_name != NULL ? "'" : "", li.class_name,
+                  list[0] != '\0' ? list : "no parameters");
+    }
+}
+
 /* Opens FILE, builds its parameter table and reads and checks the
    coefficients; prints the error and returns -1 on failure. */
-static int load(const char *path, loaded *l) {
+static int load(const char *path, int assume_dense, loaded *l) {
     const char *name = cli_input_name(path);
     memset(l, 0, sizeof *l);
     l->r = cli_open_reader(path);
@@ -121,12 +166,14 @@ static int load(const char *path, loaded *l) {
         unload(l);
         return -1;
     }
-    if (dlz_reader_read_params(l->r, &l->p) != DLZ_OK ||
+    unsigned flags = assume_dense ? DLZ_PARAMS_ASSUME_DENSE : 0;
+    if (dlz_reader_read_params2(l->r, flags, &l->p) != DLZ_OK ||
         dlz_reader_read_coefficients(l->r, &l->coef) != DLZ_OK) {
         cli_error(name, "%s", dlz_reader_errmsg(l->r));
         unload(l);
         return -1;
     }
+    note_assumed(name, l->p);
     if (dlz_params_check(l->p, l->coef) != DLZ_OK) {
         cli_error(name, "%s", dlz_params_errmsg(l->p));
         unload(l);
@@ -152,7 +199,7 @@ static json_t *shape_list(const dlz_param_info *pi) {
     return arr;
 }
 
-static json_t *param_object(const dlz_param_info *pi) {
+static json_t *param_object(const dlz_param_info *pi, int with_assumed) {
     json_t *obj = json_object();
     char order[2] = {pi->order, '\0'};
     int rc = obj == NULL ? -1 : 0;
@@ -166,6 +213,9 @@ static json_t *param_object(const dlz_param_info *pi) {
     rc |= put(obj, "length", json_integer((json_int_t)pi->length));
     rc |= put(obj, "updater", pi->updater != NULL ? json_string(pi->updater) : json_null());
     rc |= put(obj, "state_count", json_integer(pi->state_count));
+    if (with_assumed) {
+        rc |= put(obj, "assumed", json_boolean(pi->assumed));
+    }
     if (rc != 0) {
         json_decref(obj);
         return NULL;
@@ -190,7 +240,8 @@ static int print_json(const params_opts *po, const loaded *l) {
     size_t n = dlz_params_count(l->p);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         dlz_param_info pi;
-        json_t *obj = dlz_params_get(l->p, i, &pi) == DLZ_OK ? param_object(&pi) : NULL;
+        json_t *obj =
+            dlz_params_get(l->p, i, &pi) == DLZ_OK ? param_object(&pi, po->assume_dense) : NULL;
         rc = obj != NULL && json_array_append_new(list, obj) == 0 ? 0 : -1;
     }
     if (rc != 0) {
@@ -348,7 +399,7 @@ int cli_params(int argc, char **argv) {
         return status;
     }
     loaded l;
-    if (load(po.path, &l) != 0) {
+    if (load(po.path, po.assume_dense, &l) != 0) {
         return CLI_EXIT_DATA;
     }
     if (po.name != NULL) {
