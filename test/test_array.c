@@ -20,45 +20,8 @@
 /* ------------------------------------------------------------------------ */
 /* Byte builder                                                              */
 
-typedef struct buf {
-    unsigned char *p;
-    size_t n, cap;
-} buf;
-
-static void b_bytes(buf *b, const void *p, size_t n) {
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n) {
-            cap *= 2;
-        }
-        b->p = realloc(b->p, cap);
-        assert_non_null(b->p);
-        b->cap = cap;
-    }
-    if (n > 0) {
-        memcpy(b->p + b->n, p, n);
-    }
-    b->n += n;
-}
-
-static void b_be(buf *b, uint64_t v, int width) {
-    unsigned char t[8];
-    for (int i = 0; i < width; i++) {
-        t[i] = (unsigned char)(v >> (8 * (width - 1 - i)));
-    }
-    b_bytes(b, t, (size_t)width);
-}
-
-static void b_utf(buf *b, const char *s) {
-    b_be(b, strlen(s), 2);
-    b_bytes(b, s, strlen(s));
-}
-
-static void b_free(buf *b) {
-    free(b->p);
-    b->p = NULL;
-    b->n = b->cap = 0;
-}
+/* The byte builder of testutil.h. */
+typedef tu_buf buf;
 
 static int mode_wide(const char *mode) {
     return strcmp(mode, "LONG_SHAPE") == 0 || strcmp(mode, "MIXED_DATA_TYPES") == 0;
@@ -66,9 +29,9 @@ static int mode_wide(const char *mode) {
 
 /* UTF mode, length (4 or 8 bytes by mode), UTF type. */
 static void b_header(buf *b, const char *mode, int64_t len, const char *type) {
-    b_utf(b, mode);
-    b_be(b, (uint64_t)len, mode_wide(mode) ? 8 : 4);
-    b_utf(b, type);
+    tu_b_utf(b, mode);
+    tu_b_be(b, (uint64_t)len, mode_wide(mode) ? 8 : 4);
+    tu_b_utf(b, type);
 }
 
 /* A shape-info record; `type` "LONG" or "INT" decides the element width. */
@@ -76,16 +39,16 @@ static void b_shape(buf *b, const char *mode, const char *type, int rank, const 
                     const int64_t *strides, int64_t extras, int64_t ews, int64_t order) {
     int w = strcmp(type, "LONG") == 0 ? 8 : 4;
     b_header(b, mode, 2 * rank + 4, type);
-    b_be(b, (uint64_t)rank, w);
+    tu_b_be(b, (uint64_t)rank, w);
     for (int k = 0; k < rank; k++) {
-        b_be(b, (uint64_t)shape[k], w);
+        tu_b_be(b, (uint64_t)shape[k], w);
     }
     for (int k = 0; k < rank; k++) {
-        b_be(b, (uint64_t)strides[k], w);
+        tu_b_be(b, (uint64_t)strides[k], w);
     }
-    b_be(b, (uint64_t)extras, w);
-    b_be(b, (uint64_t)ews, w);
-    b_be(b, (uint64_t)order, w);
+    tu_b_be(b, (uint64_t)extras, w);
+    tu_b_be(b, (uint64_t)ews, w);
+    tu_b_be(b, (uint64_t)order, w);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -322,9 +285,9 @@ static tval tv(dlz_dtype t, int64_t i) {
 static void b_elem(buf *b, dlz_dtype t, int64_t i) {
     tval v = tv(t, i);
     if (t == DLZ_DTYPE_BOOL) {
-        b_bytes(b, &v.file, 1);
+        tu_b_bytes(b, &v.file, 1);
     } else {
-        b_be(b, v.raw, t_size(t));
+        tu_b_be(b, v.raw, t_size(t));
     }
 }
 
@@ -764,7 +727,7 @@ static void test_all_dtypes_all_modes(void **state) {
                 assert_int_equal(dlz_array_was_compressed(a), 0);
                 dlz_array_free(a);
             }
-            b_free(&b);
+            tu_b_free(&b);
         }
     }
 }
@@ -783,7 +746,7 @@ static void test_mixed_widths(void **state) {
     check_array(a, DLZ_DTYPE_FLOAT, 1, shape, strides, 'c', 4);
     assert_int_equal(dlz_array_generation(a), DLZ_GEN_JAVACPP);
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
 
     b_shape(&b, "MIXED_DATA_TYPES", "LONG", 1, shape, strides, 8192, 1, 'c');
     b_header(&b, "HEAP", 4, "DOUBLE");
@@ -795,7 +758,7 @@ static void test_mixed_widths(void **state) {
     check_array(a, DLZ_DTYPE_DOUBLE, 1, shape, strides, 'c', 4);
     assert_int_equal(dlz_array_generation(a), DLZ_GEN_MIXED);
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
 
     /* A LONG_SHAPE record with INT shape elements and LONG shape info in
        JAVACPP: the shape type decides the element width. */
@@ -807,7 +770,7 @@ static void test_mixed_widths(void **state) {
     a = decode_ok(b.p, b.n);
     check_array(a, DLZ_DTYPE_INT, 1, shape, strides, 'c', 4);
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
     b_shape(&b, "JAVACPP", "LONG", 1, shape, strides, 0, 1, 'c');
     b_header(&b, "JAVACPP", 4, "INT");
     for (int i = 0; i < 4; i++) {
@@ -816,7 +779,7 @@ static void test_mixed_widths(void **state) {
     a = decode_ok(b.p, b.n);
     check_array(a, DLZ_DTYPE_INT, 1, shape, strides, 'c', 4);
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 static void test_scalar(void **state) {
@@ -833,7 +796,7 @@ static void test_scalar(void **state) {
             dlz_array *a = decode_ok(b.p, b.n);
             check_array(a, t, 0, NULL, NULL, 'c', 1);
             dlz_array_free(a);
-            b_free(&b);
+            tu_b_free(&b);
         }
     }
     /* A scalar with a data length of 0 or 2 is refused. */
@@ -843,7 +806,7 @@ static void test_scalar(void **state) {
     b_elem(&b, DLZ_DTYPE_FLOAT, 0);
     b_elem(&b, DLZ_DTYPE_FLOAT, 1);
     expect_rc(&b, DLZ_EFORMAT, "expected 1 elements");
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 static void test_order_and_strides(void **state) {
@@ -875,7 +838,7 @@ static void test_order_and_strides(void **state) {
                 check_array(a, t, cases[c].rank, cases[c].shape, cases[c].strides, cases[c].order,
                             cases[c].buflen);
                 dlz_array_free(a);
-                b_free(&b);
+                tu_b_free(&b);
             }
         }
     }
@@ -902,7 +865,7 @@ static void test_empty(void **state) {
             check_array(a, t, 3, shape, strides, 'c', 0);
             dlz_array_free(a);
         }
-        b_free(&b);
+        tu_b_free(&b);
     }
 
     /* Missing data record followed by another array in the same stream. */
@@ -926,7 +889,7 @@ static void test_empty(void **state) {
     dlz_array_free(a1);
     dlz_array_free(a2);
     free(rd);
-    b_free(&b);
+    tu_b_free(&b);
 
     /* Rank-0 empty array (Nd4j.empty()): no element at all. */
     b_shape(&b, "MIXED_DATA_TYPES", "LONG", 0, NULL, NULL, EMPTY | 8192, 1, 'c');
@@ -947,7 +910,7 @@ static void test_empty(void **state) {
     assert_int_equal(dlzi_array_encoded_size(a, DLZ_GEN_JAVACPP, 0, &size, &err), DLZ_EUNSUPPORTED);
     assert_non_null(strstr(err.msg, "empty scalar"));
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
 
     /* INT-era empty array (no EMPTY bit there). */
     int64_t s0[] = {0}, st0[] = {1};
@@ -959,7 +922,7 @@ static void test_empty(void **state) {
     /* ...whose data record cannot be left out, as nothing flags it empty. */
     b.n -= 2 + 7 + 4 + 2 + 5;
     expect_rc(&b, DLZ_EFORMAT, "truncated");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* Empty shape without the EMPTY flag but with a non-zero data length. */
     b_shape(&b, "MIXED_DATA_TYPES", "LONG", 3, shape, strides, 8192, 1, 'c');
@@ -967,21 +930,21 @@ static void test_empty(void **state) {
     b_elem(&b, DLZ_DTYPE_FLOAT, 0);
     b_elem(&b, DLZ_DTYPE_FLOAT, 1);
     expect_rc(&b, DLZ_EFORMAT, "expected 0 elements");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* EMPTY flag, missing data record and no type bit. */
     b_shape(&b, "MIXED_DATA_TYPES", "LONG", 3, shape, strides, EMPTY, 1, 'c');
     expect_rc(&b, DLZ_EFORMAT, "data type bit");
-    b_free(&b);
+    tu_b_free(&b);
     /* EMPTY + UTF8 bit, no data record. */
     b_shape(&b, "MIXED_DATA_TYPES", "LONG", 3, shape, strides, EMPTY | 1048576, 1, 'c');
     expect_rc(&b, DLZ_EFORMAT, "data type bit");
-    b_free(&b);
+    tu_b_free(&b);
     /* EMPTY flag on a shape without a zero dimension. */
     b_shape(&b, "MIXED_DATA_TYPES", "LONG", 2, s2, st2, EMPTY | 8192, 1, 'c');
     b_header(&b, "MIXED_DATA_TYPES", 0, "FLOAT");
     expect_rc(&b, DLZ_EFORMAT, "EMPTY");
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -998,7 +961,7 @@ static void gzip_bytes(const void *p, size_t n, buf *out) {
     zs.next_out = dst;
     zs.avail_out = (uInt)(bound + 64);
     assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    b_bytes(out, dst, zs.total_out);
+    tu_b_bytes(out, dst, zs.total_out);
     deflateEnd(&zs);
     free(dst);
 }
@@ -1035,7 +998,7 @@ static void b_gz_record(buf *b, const gz_spec *s) {
         b_elem(&inner, s->t, i);
     }
     for (int i = 0; i < s->extra_inner; i++) {
-        b_be(&inner, 0, 1);
+        tu_b_be(&inner, 0, 1);
     }
     gzip_bytes(inner.p, inner.n, &z);
     if (s->corrupt) {
@@ -1043,19 +1006,19 @@ static void b_gz_record(buf *b, const gz_spec *s) {
     }
     z.n -= (size_t)s->cut_gzip;
     for (int i = 0; i < s->extra_compressed; i++) {
-        b_be(&z, 0xab, 1);
+        tu_b_be(&z, 0xab, 1);
     }
     b_header(b, s->mode, (int64_t)z.n, "COMPRESSED");
-    b_utf(b, s->algorithm);
-    b_be(b, z.n, 8);
-    b_be(b, (uint64_t)(s->nel * t_size(s->t) + s->olen_delta), 8);
-    b_be(b, (uint64_t)s->desc_nel, 8);
+    tu_b_utf(b, s->algorithm);
+    tu_b_be(b, z.n, 8);
+    tu_b_be(b, (uint64_t)(s->nel * t_size(s->t) + s->olen_delta), 8);
+    tu_b_be(b, (uint64_t)s->desc_nel, 8);
     if (strcmp(s->mode, "MIXED_DATA_TYPES") == 0) {
-        b_be(b, (uint32_t)s->ordinal, 4);
+        tu_b_be(b, (uint32_t)s->ordinal, 4);
     }
-    b_bytes(b, z.p, z.n);
-    b_free(&inner);
-    b_free(&z);
+    tu_b_bytes(b, z.p, z.n);
+    tu_b_free(&inner);
+    tu_b_free(&z);
 }
 
 static void test_gzip(void **state) {
@@ -1079,7 +1042,7 @@ static void test_gzip(void **state) {
                     assert_int_equal(dlz_array_was_compressed(a), 1);
                     dlz_array_free(a);
                 }
-                b_free(&b);
+                tu_b_free(&b);
             }
         }
     }
@@ -1099,7 +1062,7 @@ static void test_gzip(void **state) {
             assert_int_equal(dlz_array_length(a), 10);
             dlz_array_free(a);
         }
-        b_free(&b);
+        tu_b_free(&b);
     }
 
     struct {
@@ -1150,7 +1113,7 @@ static void test_gzip(void **state) {
         }
         b_gz_record(&b, &s);
         expect_rc(&b, bad[k].code, bad[k].needle);
-        b_free(&b);
+        tu_b_free(&b);
     }
     /* originalLength over the limit is refused before inflating. */
     s = gz_default("JAVACPP", DLZ_DTYPE_FLOAT, 100);
@@ -1159,7 +1122,7 @@ static void test_gzip(void **state) {
     assert_int_equal(decode_mode(b.p, b.n, SIZE_KNOWN, 399, &a), DLZ_ELIMIT);
     assert_int_equal(decode_mode(b.p, b.n, SIZE_KNOWN, 400, &a), DLZ_OK);
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1182,7 +1145,7 @@ static int sink_emit(void *ctx, const void *p, size_t n) {
     if (n > s->max_chunk) {
         s->max_chunk = n;
     }
-    b_bytes(&s->b, p, n);
+    tu_b_bytes(&s->b, p, n);
     return DLZ_OK;
 }
 
@@ -1258,7 +1221,7 @@ static void roundtrip(const dlz_array *a, dlz_generation gen, int row_vector) {
     free(va);
     free(vb);
     dlz_array_free(b);
-    b_free(&s.b);
+    tu_b_free(&s.b);
 }
 
 /* A new array of shape filled with tv() values by buffer position. */
@@ -1340,7 +1303,7 @@ static void test_encode_roundtrip(void **state) {
         s.fail_at = f;
         assert_int_equal(dlzi_array_encode(a, DLZ_GEN_MIXED, 0, sink_emit, &s, &err), DLZ_EIO);
         assert_int_equal(s.calls, (size_t)f);
-        b_free(&s.b);
+        tu_b_free(&s.b);
     }
     dlz_array_free(a);
 }
@@ -1355,7 +1318,7 @@ static void test_encode_strided(void **state) {
         dlz_array *a = decode_ok(b.p, b.n);
         roundtrip(a, DLZ_GEN_MIXED, 0);
         dlz_array_free(a);
-        b_free(&b);
+        tu_b_free(&b);
     }
     /* Large enough for many chunks. */
     int64_t big[] = {300, 257};
@@ -1364,7 +1327,7 @@ static void test_encode_strided(void **state) {
     encode_to(a, DLZ_GEN_MIXED, 0, &s);
     assert_true(s.calls >= 10);
     assert_int_equal(s.max_chunk, 65536);
-    b_free(&s.b);
+    tu_b_free(&s.b);
     roundtrip(a, DLZ_GEN_MIXED, 0);
     roundtrip(a, DLZ_GEN_JAVACPP, 0);
     dlz_array_free(a);
@@ -1384,8 +1347,8 @@ static void test_encode_empty(void **state) {
     b_header(&e, "MIXED_DATA_TYPES", 0, "UINT16");
     assert_int_equal(s.b.n, e.n);
     assert_memory_equal(s.b.p, e.p, e.n);
-    b_free(&e);
-    b_free(&s.b);
+    tu_b_free(&e);
+    tu_b_free(&s.b);
     roundtrip(a, DLZ_GEN_MIXED, 0);
     dlz_array_free(a);
 }
@@ -1428,9 +1391,9 @@ static void test_encode_exact(void **state) {
         const unsigned char *head = gen ? javacpp_head_1x41 : mixed_head_1x41;
         size_t hl = gen ? sizeof javacpp_head_1x41 : sizeof mixed_head_1x41;
         buf e = {0};
-        b_bytes(&e, head, hl);
+        tu_b_bytes(&e, head, hl);
         for (int i = 0; i < 41; i++) {
-            b_bytes(&e, float_cycle[i % 4], 4);
+            tu_b_bytes(&e, float_cycle[i % 4], 4);
         }
         /* The same bytes from [41] as a row vector, [1,41] as is or as a row
            vector, and [41,1] as a row vector, in 'c' and 'f' order. */
@@ -1452,11 +1415,11 @@ static void test_encode_exact(void **state) {
                 encode_to(a, gen ? DLZ_GEN_JAVACPP : DLZ_GEN_MIXED, forms[k].row, &s);
                 assert_int_equal(s.b.n, e.n);
                 assert_memory_equal(s.b.p, e.p, e.n);
-                b_free(&s.b);
+                tu_b_free(&s.b);
                 dlz_array_free(a);
             }
         }
-        b_free(&e);
+        tu_b_free(&e);
     }
     /* A JAVACPP DOUBLE scalar, byte by byte. */
     dlz_array *a;
@@ -1472,7 +1435,7 @@ static void test_encode_exact(void **state) {
     encode_to(a, DLZ_GEN_JAVACPP, 0, &s);
     assert_int_equal(s.b.n, sizeof scalar);
     assert_memory_equal(s.b.p, scalar, sizeof scalar);
-    b_free(&s.b);
+    tu_b_free(&s.b);
     dlz_array_free(a);
 }
 
@@ -1507,10 +1470,10 @@ static void test_truncation(void **state) {
             buf b = {0};
             b_record(&b, modes[m], all_dtypes[i], 2, shape, strides, 'c', 6);
             truncations(&b, SIZE_MAX);
-            b_free(&b);
+            tu_b_free(&b);
             b_record(&b, modes[m], all_dtypes[i], 0, NULL, NULL, 'f', 1);
             truncations(&b, SIZE_MAX);
-            b_free(&b);
+            tu_b_free(&b);
         }
     }
     const char *gz_modes[] = {"JAVACPP", "MIXED_DATA_TYPES"};
@@ -1519,7 +1482,7 @@ static void test_truncation(void **state) {
         buf b = {0};
         b_gz_record(&b, &s);
         truncations(&b, SIZE_MAX);
-        b_free(&b);
+        tu_b_free(&b);
     }
     /* An empty array whose data record may be missing: the shape-info alone
        is a valid record. */
@@ -1529,7 +1492,7 @@ static void test_truncation(void **state) {
     size_t shape_len = b.n;
     b_header(&b, "MIXED_DATA_TYPES", 0, "FLOAT");
     truncations(&b, shape_len);
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* Builds a MIXED FLOAT record with the given shape info and data length,
@@ -1540,7 +1503,7 @@ static void b_custom(buf *b, const char *mode, const char *stype, int rank, cons
     b_shape(b, mode, stype, rank, shape, strides, extras, 1, order);
     b_header(b, mode, len, dtype);
     for (size_t i = 0; i < bytes; i++) {
-        b_be(b, i, 1);
+        tu_b_be(b, i, 1);
     }
 }
 
@@ -1551,36 +1514,36 @@ static void test_hostile(void **state) {
     const char *MX = "MIXED_DATA_TYPES";
 
     /* Unknown allocation modes and names too long to be names. */
-    b_utf(&b, "FOO");
+    tu_b_utf(&b, "FOO");
     expect_rc(&b, DLZ_EFORMAT, "test.bin: byte 0: expected the allocation mode");
-    b_free(&b);
+    tu_b_free(&b);
     char longname[301];
     memset(longname, 'A', 300);
     longname[300] = '\0';
-    b_utf(&b, longname);
+    tu_b_utf(&b, longname);
     expect_rc(&b, DLZ_EFORMAT, "found a string of 300 bytes");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 'c', 6, "FLOAT", 24);
     b.p[3] = 'm'; /* "MiXED..." */
     expect_rc(&b, DLZ_EFORMAT, "found 'MmXED_DATA_TYPES'");
     b.p[3] = 0x01;
     expect_rc(&b, DLZ_EFORMAT, "found 'M\\x01XED_DATA_TYPES'");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* Data types. */
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 'c', 6, "XYZ", 24);
     expect_rc(&b, DLZ_EFORMAT, "unknown data type 'XYZ'");
     assert_string_equal(g_err.msg, "test.bin: byte 122: unknown data type 'XYZ'");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 'c', 6, "UTF8", 24);
     expect_rc(&b, DLZ_EUNSUPPORTED, "UTF8");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 'c', 6, "float", 24);
     expect_rc(&b, DLZ_EFORMAT, "unknown data type 'float'");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, MX, "FLOAT", 2, s23, st23, 8192, 'c', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, "expected shape-info data type INT or LONG, found 'FLOAT'");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* Shape-info lengths and ranks. */
     int64_t big[40];
@@ -1589,16 +1552,16 @@ static void test_hostile(void **state) {
     }
     b_custom(&b, MX, "LONG", 33, big, big, 8192, 'c', 1, "FLOAT", 4);
     expect_rc(&b, DLZ_EFORMAT, "found 70");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, "JAVACPP", "INT", 33, big, big, 0, 'c', 1, "FLOAT", 4);
     expect_rc(&b, DLZ_EFORMAT, "rank 0..32");
-    b_free(&b);
+    tu_b_free(&b);
     /* Rank 32 is fine. */
     b_custom(&b, MX, "LONG", 32, big, big, 8192, 'c', 1, "FLOAT", 4);
     dlz_array *a = decode_ok(b.p, b.n);
     assert_int_equal(dlz_array_rank(a), 32);
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
     /* Rank field disagreeing with the length, negative, or 33 in a
        68-element buffer. */
     const int64_t bad_ranks[] = {33, -1, 1, 3, INT64_MIN};
@@ -1608,7 +1571,7 @@ static void test_hostile(void **state) {
             b.p[32 + j] = (unsigned char)((uint64_t)bad_ranks[k] >> (56 - 8 * j));
         }
         expect_rc(&b, DLZ_EFORMAT, "test.bin: byte 32: expected rank");
-        b_free(&b);
+        tu_b_free(&b);
     }
     /* Odd, too short, negative shape-info lengths. */
     const int64_t bad_lens[] = {7, 2, 0, -8, 70, INT64_MAX};
@@ -1618,85 +1581,85 @@ static void test_hostile(void **state) {
             b.p[18 + j] = (unsigned char)((uint64_t)bad_lens[k] >> (56 - 8 * j));
         }
         expect_rc(&b, DLZ_EFORMAT, "test.bin: byte 18: expected a shape-info");
-        b_free(&b);
+        tu_b_free(&b);
     }
 
     /* Dimensions, overflow, strides. */
     int64_t negdim[] = {2, -3};
     b_custom(&b, MX, "LONG", 2, negdim, st23, 8192, 'c', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, "dimension 1");
-    b_free(&b);
+    tu_b_free(&b);
     int64_t huge[] = {INT64_C(1) << 32, INT64_C(1) << 32}, hst[] = {INT64_C(1) << 32, 1};
     b_custom(&b, MX, "LONG", 2, huge, hst, 8192, 'c', 0, "FLOAT", 0);
     expect_rc(&b, DLZ_EFORMAT, "overflow");
-    b_free(&b);
+    tu_b_free(&b);
     int64_t huge3[] = {0, INT64_C(1) << 40, INT64_C(1) << 40}, hst3[] = {1, 1, 1};
     b_custom(&b, MX, "LONG", 3, huge3, hst3, 8 | 8192, 'c', 0, "FLOAT", 0);
     expect_rc(&b, DLZ_EFORMAT, "overflow");
-    b_free(&b);
+    tu_b_free(&b);
     int64_t negst[] = {-3, 1};
     b_custom(&b, MX, "LONG", 2, s23, negst, 8192, 'c', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, "negative strides");
-    b_free(&b);
+    tu_b_free(&b);
     int64_t past[] = {3, 2}; /* reaches 3 + 4 = 7 > 5 */
     b_custom(&b, MX, "LONG", 2, s23, past, 8192, 'c', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, "reaching element 7");
-    b_free(&b);
+    tu_b_free(&b);
     int64_t edge[] = {2, 2}; /* reaches 2 + 4 = 6, one past the buffer */
     b_custom(&b, MX, "LONG", 2, s23, edge, 8192, 'c', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT,
               "test.bin: byte 56: expected strides addressing elements 0..5 of the "
               "buffer, found strides reaching element 6");
-    b_free(&b);
+    tu_b_free(&b);
     int64_t past2[] = {3, 1}, sh2[] = {3, 3};
     b_custom(&b, MX, "LONG", 2, sh2, past2, 8192, 'c', 9, "FLOAT", 36);
     a = decode_ok(b.p, b.n); /* reach 8 < 9 */
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
     int64_t hugest[] = {INT64_MAX / 2, 1};
     b_custom(&b, MX, "LONG", 2, s23, hugest, 8192, 'c', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, "reaching");
-    b_free(&b);
+    tu_b_free(&b);
     int64_t maxst[] = {INT64_MAX, 1};
     b_custom(&b, MX, "LONG", 2, s23, maxst, 8192, 'c', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, "or beyond");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* Legacy offset, order. */
     b_custom(&b, "JAVACPP", "INT", 2, s23, st23, 5, 'c', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EUNSUPPORTED, "legacy offset 0, found 5");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 'x', 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, "order");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 0, 6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, "order");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* Data lengths: product mismatch, negative, more than there is. */
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 'c', 5, "FLOAT", 20);
     expect_rc(&b, DLZ_EFORMAT, "expected 6 elements");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 'c', 7, "FLOAT", 28);
     expect_rc(&b, DLZ_EFORMAT, "expected 6 elements");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, MX, "LONG", 2, s23, st23, 8192, 'c', -6, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, ">= 0");
-    b_free(&b);
+    tu_b_free(&b);
     b_custom(&b, "JAVACPP", "INT", 2, s23, st23, 0, 'c', -1, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, ">= 0");
-    b_free(&b);
+    tu_b_free(&b);
     int64_t s1k[] = {1000}, st1[] = {1};
     b_custom(&b, MX, "LONG", 1, s1k, st1, 8192, 'c', 1000, "FLOAT", 24);
     expect_rc(&b, DLZ_EFORMAT, NULL);
     a = NULL;
     assert_int_equal(decode_mode(b.p, b.n, SIZE_KNOWN, UINT64_MAX, &a), DLZ_EFORMAT);
     assert_non_null(strstr(g_err.msg, "found only 24 bytes left"));
-    b_free(&b);
+    tu_b_free(&b);
     int64_t sbig[] = {INT64_C(1) << 61}, stb[] = {1};
     b_custom(&b, MX, "LONG", 1, sbig, stb, 16384, 'c', INT64_C(1) << 61, "DOUBLE", 8);
     expect_rc(&b, DLZ_EFORMAT, NULL);
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* Limits, forged lengths with unknown input size. */
@@ -1713,7 +1676,7 @@ static void test_limits(void **state) {
         assert_int_equal(decode_mode(b.p, b.n, how, 24, &a), DLZ_OK);
         dlz_array_free(a);
     }
-    b_free(&b);
+    tu_b_free(&b);
 
     /* A claimed 1 GiB of FLOAT data backed by 10 bytes, size unknown: fails
        as truncated without allocating the claimed amount. */
@@ -1724,7 +1687,7 @@ static void test_limits(void **state) {
         assert_int_equal(decode_mode(b.p, b.n, how, UINT64_MAX, &a), DLZ_EFORMAT);
         assert_null(a);
     }
-    b_free(&b);
+    tu_b_free(&b);
     /* 8 TiB claimed: an allocation of that size would fail (ENOMEM) or
        abort under ASan, so EFORMAT proves the buffer grew with the data. */
     n = INT64_C(1) << 40;
@@ -1734,7 +1697,7 @@ static void test_limits(void **state) {
         assert_int_equal(decode_mode(b.p, b.n, how, UINT64_MAX, &a), DLZ_EFORMAT);
         assert_non_null(strstr(g_err.msg, "truncated"));
     }
-    b_free(&b);
+    tu_b_free(&b);
     /* Unknown size, larger than the first buffer: grows and succeeds. */
     int64_t m = 300000;
     b_record(&b, "MIXED_DATA_TYPES", DLZ_DTYPE_UINT32, 1, &m, st, 'c', m);
@@ -1742,7 +1705,7 @@ static void test_limits(void **state) {
     assert_int_equal(decode_mode(b.p, b.n, SIZE_UNKNOWN, UINT64_MAX, &a), DLZ_OK);
     check_array(a, DLZ_DTYPE_UINT32, 1, &m, st, 'c', m);
     dlz_array_free(a);
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* The n-th allocation fails, for n = 1, 2, ...: always DLZ_ENOMEM, never a
@@ -1774,17 +1737,17 @@ static void test_alloc_failure(void **state) {
     for (int how = SIZE_KNOWN; how <= SIZE_TRICKLE; how++) {
         oom_decode(&b, how);
     }
-    b_free(&b);
+    tu_b_free(&b);
     gz_spec g = gz_default("MIXED_DATA_TYPES", DLZ_DTYPE_DOUBLE, 100000);
     b_gz_record(&b, &g);
     for (int how = SIZE_KNOWN; how <= SIZE_UNKNOWN; how++) {
         oom_decode(&b, how);
     }
-    b_free(&b);
+    tu_b_free(&b);
     int64_t es[] = {0}, est[] = {1};
     b_shape(&b, "MIXED_DATA_TYPES", "LONG", 1, es, est, 8 | 8192, 1, 'c');
     oom_decode(&b, SIZE_KNOWN);
-    b_free(&b);
+    tu_b_free(&b);
 
     /* Encoding and creation. */
     int64_t shape[] = {4, 5};
@@ -1808,7 +1771,7 @@ static void test_alloc_failure(void **state) {
         dlzi_alloc_fail_after(n);
         int rc = dlzi_array_encode(a, DLZ_GEN_MIXED, 0, sink_emit, &k, &err);
         dlzi_alloc_fail_after(0);
-        b_free(&k.b);
+        tu_b_free(&k.b);
         if (rc == DLZ_OK) {
             break;
         }
@@ -1822,14 +1785,14 @@ static void test_sniff(void **state) {
     (void)state;
     for (int m = 0; m < 5; m++) {
         buf b = {0};
-        b_utf(&b, modes[m]);
+        tu_b_utf(&b, modes[m]);
         assert_int_equal(dlzi_array_sniff(b.p, b.n), 1);
-        b_be(&b, 0, 8);
+        tu_b_be(&b, 0, 8);
         assert_int_equal(dlzi_array_sniff(b.p, b.n), 1);
         assert_int_equal(dlzi_array_sniff(b.p, b.n - 9), 0);
         b.p[2] ^= 0x20;
         assert_int_equal(dlzi_array_sniff(b.p, b.n), 0);
-        b_free(&b);
+        tu_b_free(&b);
     }
     static const unsigned char zip[] = {'P', 'K', 3, 4, 20, 0, 0, 0};
     assert_int_equal(dlzi_array_sniff(zip, sizeof zip), 0);
@@ -2239,7 +2202,7 @@ static void test_corpus_reencode(void **state) {
         assert_memory_equal(v, c->v, sizeof(double) * (size_t)dlz_array_length(b));
         free(v);
         dlz_array_free(b);
-        b_free(&s.b);
+        tu_b_free(&s.b);
     }
     print_message("%d of %d corpus arrays re-encoded byte for byte\n", identical, n_corpus);
     assert_true(identical >= n_corpus / 2);

@@ -30,52 +30,15 @@
 /* ------------------------------------------------------------------------ */
 /* Byte builder                                                              */
 
-typedef struct buf {
-    unsigned char *p;
-    size_t n, cap;
-} buf;
-
-static void b_bytes(buf *b, const void *p, size_t n) {
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n) {
-            cap *= 2;
-        }
-        b->p = realloc(b->p, cap);
-        assert_non_null(b->p);
-        b->cap = cap;
-    }
-    if (n > 0) {
-        memcpy(b->p + b->n, p, n);
-    }
-    b->n += n;
-}
-
-static void b_be(buf *b, uint64_t v, int width) {
-    unsigned char t[8];
-    for (int i = 0; i < width; i++) {
-        t[i] = (unsigned char)(v >> (8 * (width - 1 - i)));
-    }
-    b_bytes(b, t, (size_t)width);
-}
+/* The byte builder of testutil.h. */
+typedef tu_buf buf;
 
 static void b_u8(buf *b, unsigned v) {
-    b_be(b, v, 1);
-}
-
-static void b_utf(buf *b, const char *s) {
-    b_be(b, strlen(s), 2);
-    b_bytes(b, s, strlen(s));
-}
-
-static void b_free(buf *b) {
-    free(b->p);
-    b->p = NULL;
-    b->n = b->cap = 0;
+    tu_b_be(b, v, 1);
 }
 
 static void b_header(buf *b) {
-    b_bytes(b, "\xAC\xED\x00\x05", 4);
+    tu_b_bytes(b, "\xAC\xED\x00\x05", 4);
 }
 
 /* TC_CLASSDESC name uid flags fields... TC_ENDBLOCKDATA (superclass not
@@ -83,13 +46,13 @@ static void b_header(buf *b) {
 static void b_desc(buf *b, const char *name, uint64_t uid, unsigned flags, int nf,
                    const char *const *fields) {
     b_u8(b, 0x72);
-    b_utf(b, name);
-    b_be(b, uid, 8);
+    tu_b_utf(b, name);
+    tu_b_be(b, uid, 8);
     b_u8(b, flags);
-    b_be(b, (uint64_t)nf, 2);
+    tu_b_be(b, (uint64_t)nf, 2);
     for (int i = 0; i < nf; i++) {
         b_u8(b, (unsigned char)fields[i][0]);
-        b_utf(b, fields[i] + 1);
+        tu_b_utf(b, fields[i] + 1);
     }
     b_u8(b, 0x78);
 }
@@ -126,12 +89,12 @@ static void b_desc_hashmap(buf *b) {
 
 static void b_string(buf *b, const char *s) {
     b_u8(b, 0x74);
-    b_utf(b, s);
+    tu_b_utf(b, s);
 }
 
 static void b_ref(buf *b, uint32_t index) {
     b_u8(b, 0x71);
-    b_be(b, 0x7E0000u + index, 4);
+    tu_b_be(b, 0x7E0000u + index, 4);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -749,7 +712,7 @@ static void build_hand_vectors(void) {
     b_header(b);
     b_u8(b, 0x73);
     b_desc_integer(b);
-    b_be(b, 42, 4);
+    tu_b_be(b, 42, 4);
     assert_int_equal(b->n, 81);
     v->value = must(dlz_value_new_int(42));
     v++;
@@ -761,9 +724,9 @@ static void build_hand_vectors(void) {
     b_u8(b, 0x75);
     b_desc(b, "[F", UINT64_C(0x0B9C818922E00C42), 0x02, 0, NULL);
     b_u8(b, 0x70);
-    b_be(b, 2, 4);
-    b_be(b, 0x3FC00000, 4);
-    b_be(b, 0xC0000000, 4);
+    tu_b_be(b, 2, 4);
+    tu_b_be(b, 0x3FC00000, 4);
+    tu_b_be(b, 0xC0000000, 4);
     float fa[2] = {1.5f, -2.0f};
     v->value = must(dlz_value_new_array(DLZ_VALUE_FLOAT_ARRAY, fa, 2));
     v++;
@@ -774,8 +737,8 @@ static void build_hand_vectors(void) {
     b_header(b);
     b_u8(b, 0x73);
     b_desc_arraylist(b);
-    b_be(b, 0, 4);
-    b_bytes(b, "\x77\x04\x00\x00\x00\x00\x78", 7);
+    tu_b_be(b, 0, 4);
+    tu_b_bytes(b, "\x77\x04\x00\x00\x00\x00\x78", 7);
     assert_int_equal(b->n, 58);
     v->value = must(dlz_value_new_list());
     v++;
@@ -786,7 +749,8 @@ static void build_hand_vectors(void) {
     b_header(b);
     b_u8(b, 0x73);
     b_desc_hashmap(b);
-    b_bytes(b, "\x3F\x40\x00\x00\x00\x00\x00\x00\x77\x08\x00\x00\x00\x10\x00\x00\x00\x00\x78", 19);
+    tu_b_bytes(b, "\x3F\x40\x00\x00\x00\x00\x00\x00\x77\x08\x00\x00\x00\x10\x00\x00\x00\x00\x78",
+               19);
     v->value = must(dlz_value_new_map(0));
     v++;
 
@@ -812,14 +776,14 @@ static void build_hand_vectors(void) {
     b_header(b);
     b_u8(b, 0x73);
     b_desc_arraylist(b);
-    b_be(b, 2, 4);
-    b_bytes(b, "\x77\x04\x00\x00\x00\x02", 6);
+    tu_b_be(b, 2, 4);
+    tu_b_bytes(b, "\x77\x04\x00\x00\x00\x02", 6);
     b_u8(b, 0x73);
     b_desc_integer(b);
-    b_be(b, 1000, 4);
+    tu_b_be(b, 1000, 4);
     b_u8(b, 0x73);
     b_ref(b, 2);
-    b_be(b, 1000, 4);
+    tu_b_be(b, 1000, 4);
     b_u8(b, 0x78);
     v->value = must(dlz_value_new_list());
     add(v->value, dlz_value_new_int(1000));
@@ -832,11 +796,11 @@ static void build_hand_vectors(void) {
     b_header(b);
     b_u8(b, 0x73);
     b_desc_arraylist(b);
-    b_be(b, 2, 4);
-    b_bytes(b, "\x77\x04\x00\x00\x00\x02", 6);
+    tu_b_be(b, 2, 4);
+    tu_b_bytes(b, "\x77\x04\x00\x00\x00\x02", 6);
     b_u8(b, 0x73);
     b_desc_integer(b);
-    b_be(b, 7, 4);
+    tu_b_be(b, 7, 4);
     b_ref(b, 4);
     b_u8(b, 0x78);
     v->value = must(dlz_value_new_list());
@@ -851,7 +815,7 @@ static void build_hand_vectors(void) {
     b_u8(b, 0x73);
     b_desc(b, "java.util.LinkedHashMap", UID_LINKEDHASHMAP, 0x02, 1, F_ACCESS);
     b_desc_hashmap(b);
-    b_bytes(b, "\x3F\x40\x00\x00\x00\x00\x00\x0C\x77\x08\x00\x00\x00\x10\x00\x00\x00\x01", 18);
+    tu_b_bytes(b, "\x3F\x40\x00\x00\x00\x00\x00\x0C\x77\x08\x00\x00\x00\x10\x00\x00\x00\x01", 18);
     b_string(b, "a");
     b_u8(b, 0x73);
     b_desc(b, "java.lang.Boolean", UID_BOOLEAN, 0x02, 1, F_VALUE_Z);
@@ -870,7 +834,7 @@ static void build_hand_vectors(void) {
     b_u8(b, 0x75);
     b_desc(b, "[Ljava.lang.String;", UINT64_C(0xADD256E7E91D7B47), 0x02, 0, NULL);
     b_u8(b, 0x70);
-    b_be(b, 3, 4);
+    tu_b_be(b, 3, 4);
     b_string(b, "a");
     b_u8(b, 0x70);
     b_ref(b, 2);
@@ -883,11 +847,11 @@ static void build_hand_vectors(void) {
     b = &v->bytes;
     b_header(b);
     b_u8(b, 0x7C);
-    b_be(b, 65536, 8);
+    tu_b_be(b, 65536, 8);
     char *xs = malloc(65536);
     assert_non_null(xs);
     memset(xs, 'x', 65536);
-    b_bytes(b, xs, 65536);
+    tu_b_bytes(b, xs, 65536);
     v->value = must(dlz_value_new_string(xs, 65536));
     free(xs);
     v++;
@@ -898,8 +862,8 @@ static void build_hand_vectors(void) {
     b = &v->bytes;
     b_header(b);
     b_u8(b, 0x74);
-    b_be(b, 14, 2);
-    b_bytes(b, "\xC3\xA9\xC0\x80\xED\xA0\xBD\xED\xB8\x80\xED\xA0\x80", 13);
+    tu_b_be(b, 14, 2);
+    tu_b_bytes(b, "\xC3\xA9\xC0\x80\xED\xA0\xBD\xED\xB8\x80\xED\xA0\x80", 13);
     b_u8(b, 'z');
     v->value = must(dlz_value_new_string("\xC3\xA9\0\xF0\x9F\x98\x80\xED\xA0\x80z", 11));
     v++;
@@ -908,7 +872,7 @@ static void build_hand_vectors(void) {
 
 static void free_hand_vectors(void) {
     for (int i = 0; i < N_HAND; i++) {
-        b_free(&hand[i].bytes);
+        tu_b_free(&hand[i].bytes);
         dlz_value_free(hand[i].value);
     }
 }
@@ -1355,7 +1319,7 @@ static void test_opaque_encode(void **state) {
     b_u8(&b, 0x73);
     b_desc(&b, "java.util.Date", UINT64_C(0x686A81014B597419), 0x03, 0, NULL);
     b_u8(&b, 0x70);
-    b_bytes(&b, "\x77\x08\x00\x00\x00\x00\x00\x00\x00\x00\x78", 11);
+    tu_b_bytes(&b, "\x77\x08\x00\x00\x00\x00\x00\x00\x00\x00\x78", 11);
     dlz_value *v = decode_ok(b.p, b.n);
     assert_int_equal(dlz_value_type_of(v), DLZ_VALUE_OPAQUE);
     assert_string_equal(dlz_value_opaque_class(v), "java.util.Date");
@@ -1374,7 +1338,7 @@ static void test_opaque_encode(void **state) {
     assert_non_null(strstr(err, "java.util.Date"));
     dlz_value_free(l);
     dlz_value_free(v);
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1479,85 +1443,87 @@ static void test_crafted(void **state) {
     b_u8(&b, 0x75);
     b_desc(&b, "[I", UINT64_C(0x4DBA602676EAB2A5), 0x02, 0, NULL);
     b_u8(&b, 0x70);
-    b_be(&b, 0x7FFFFFFF, 4);
-    b_be(&b, 1, 4);
+    tu_b_be(&b, 0x7FFFFFFF, 4);
+    tu_b_be(&b, 1, 4);
     expect(&b, DLZ_EFORMAT, "2147483647 elements");
     b.n -= 8;
-    b_be(&b, 0xFFFFFFFF, 4);
+    tu_b_be(&b, 0xFFFFFFFF, 4);
     expect(&b, DLZ_EFORMAT, "negative array length");
-    b_free(&b);
+    tu_b_free(&b);
 
     b_header(&b);
     b_u8(&b, 0x7C);
-    b_be(&b, UINT64_C(1) << 62, 8);
-    b_bytes(&b, "abc", 3);
+    tu_b_be(&b, UINT64_C(1) << 62, 8);
+    tu_b_bytes(&b, "abc", 3);
     expect(&b, DLZ_EFORMAT, "truncated");
     b.n -= 11;
-    b_be(&b, UINT64_C(0x8000000000000001), 8);
+    tu_b_be(&b, UINT64_C(0x8000000000000001), 8);
     expect(&b, DLZ_EFORMAT, "negative string length");
-    b_free(&b);
+    tu_b_free(&b);
 
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, 0x7FFFFFFF, 4);
-    b_bytes(&b, "\x77\x04\x7F\xFF\xFF\xFF\x70\x78", 8);
+    tu_b_be(&b, 0x7FFFFFFF, 4);
+    tu_b_bytes(&b, "\x77\x04\x7F\xFF\xFF\xFF\x70\x78", 8);
     expect(&b, DLZ_EFORMAT, "ArrayList size");
-    b_free(&b);
+    tu_b_free(&b);
 
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_hashmap(&b);
-    b_bytes(&b, "\x3F\x40\x00\x00\x00\x00\x00\x00\x77\x08\x00\x00\x00\x10\x40\x00\x00\x00\x78", 19);
+    tu_b_bytes(&b, "\x3F\x40\x00\x00\x00\x00\x00\x00\x77\x08\x00\x00\x00\x10\x40\x00\x00\x00\x78",
+               19);
     expect(&b, DLZ_EFORMAT, "HashMap size");
-    b_free(&b);
+    tu_b_free(&b);
 
     b_header(&b); /* load factor 0 */
     b_u8(&b, 0x73);
     b_desc_hashmap(&b);
-    b_bytes(&b, "\x00\x00\x00\x00\x00\x00\x00\x00\x77\x08\x00\x00\x00\x10\x00\x00\x00\x00\x78", 19);
+    tu_b_bytes(&b, "\x00\x00\x00\x00\x00\x00\x00\x00\x77\x08\x00\x00\x00\x10\x00\x00\x00\x00\x78",
+               19);
     expect(&b, DLZ_EFORMAT, "load factor");
-    b_free(&b);
+    tu_b_free(&b);
 
     b_header(&b); /* 65535 fields announced */
     b_u8(&b, 0x73);
     b_u8(&b, 0x72);
-    b_utf(&b, "x.Y");
-    b_be(&b, 1, 8);
+    tu_b_utf(&b, "x.Y");
+    tu_b_be(&b, 1, 8);
     b_u8(&b, 0x02);
-    b_be(&b, 0xFFFF, 2);
-    b_bytes(&b, "I\x00\x01v", 4);
+    tu_b_be(&b, 0xFFFF, 2);
+    tu_b_bytes(&b, "I\x00\x01v", 4);
     expect(&b, DLZ_EFORMAT, "65535 fields");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* references */
     b_header(&b);
     b_ref(&b, 0);
     expect(&b, DLZ_EFORMAT, "reference to handle 0x007e0000");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
     b_u8(&b, 0x71);
-    b_be(&b, 0x10, 4);
+    tu_b_be(&b, 0x10, 4);
     expect(&b, DLZ_EFORMAT, "reference to handle");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* a list that holds itself: a cycle */
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, 1, 4);
-    b_bytes(&b, "\x77\x04\x00\x00\x00\x01", 6);
+    tu_b_be(&b, 1, 4);
+    tu_b_bytes(&b, "\x77\x04\x00\x00\x00\x01", 6);
     b_ref(&b, 1);
     b_u8(&b, 0x78);
     expect(&b, DLZ_EUNSUPPORTED, "cyclic");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* a reference to a class descriptor where an object belongs */
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, 1, 4);
-    b_bytes(&b, "\x77\x04\x00\x00\x00\x01", 6);
+    tu_b_be(&b, 1, 4);
+    tu_b_bytes(&b, "\x77\x04\x00\x00\x00\x01", 6);
     b_ref(&b, 0);
     b_u8(&b, 0x78);
     {
@@ -1565,7 +1531,7 @@ static void test_crafted(void **state) {
         assert_string_equal(dlz_value_opaque_class(v), "java.io.ObjectStreamClass");
         dlz_value_free(v);
     }
-    b_free(&b);
+    tu_b_free(&b);
 
     /* descriptors of supported classes must be exact */
     b_header(&b);
@@ -1573,162 +1539,162 @@ static void test_crafted(void **state) {
     b_desc(&b, "java.lang.Integer", UID_INTEGER + 1, 0x02, 1, F_VALUE_I);
     b_desc(&b, "java.lang.Number", UID_NUMBER, 0x02, 0, NULL);
     b_u8(&b, 0x70);
-    b_be(&b, 1, 4);
+    tu_b_be(&b, 1, 4);
     expect(&b, DLZ_EFORMAT, "serialVersionUID");
-    b_free(&b);
+    tu_b_free(&b);
     static const char *const f_other[] = {"Ivalu"};
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc(&b, "java.lang.Integer", UID_INTEGER, 0x02, 1, f_other);
     b_desc(&b, "java.lang.Number", UID_NUMBER, 0x02, 0, NULL);
     b_u8(&b, 0x70);
-    b_be(&b, 1, 4);
+    tu_b_be(&b, 1, 4);
     expect(&b, DLZ_EFORMAT, "expected field I value");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc(&b, "java.lang.Integer", UID_INTEGER, 0x02, 1, F_VALUE_I);
     b_u8(&b, 0x70);
-    b_be(&b, 1, 4);
+    tu_b_be(&b, 1, 4);
     expect(&b, DLZ_EFORMAT, "superclass java.lang.Number");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* an array class as an object */
     b_u8(&b, 0x73);
     b_desc(&b, "[I", UINT64_C(0x4DBA602676EAB2A5), 0x02, 0, NULL);
     b_u8(&b, 0x70);
     expect(&b, DLZ_EFORMAT, "cannot be instantiated");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* a class that is not an array as an array */
     b_u8(&b, 0x75);
     b_desc_arraylist(&b);
-    b_be(&b, 0, 4);
+    tu_b_be(&b, 0, 4);
     expect(&b, DLZ_EFORMAT, "not an array class");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* String[] holding an Integer */
     b_u8(&b, 0x75);
     b_desc(&b, "[Ljava.lang.String;", UINT64_C(0xADD256E7E91D7B47), 0x02, 0, NULL);
     b_u8(&b, 0x70);
-    b_be(&b, 1, 4);
+    tu_b_be(&b, 1, 4);
     b_u8(&b, 0x73);
     b_desc_integer(&b);
-    b_be(&b, 1, 4);
+    tu_b_be(&b, 1, 4);
     expect(&b, DLZ_EFORMAT, "String[] element");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* stream framing */
     b_header(&b);
-    b_bytes(&b, "\x70\x70", 2);
+    tu_b_bytes(&b, "\x70\x70", 2);
     expect(&b, DLZ_EFORMAT, "1 bytes after the object");
-    b_free(&b);
-    b_bytes(&b, "\xAC\xED\x00\x04\x70", 5);
+    tu_b_free(&b);
+    tu_b_bytes(&b, "\xAC\xED\x00\x04\x70", 5);
     expect(&b, DLZ_EFORMAT, "AC ED 00 05");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
-    b_bytes(&b, "\x79\x79\x70", 3);
+    tu_b_bytes(&b, "\x79\x79\x70", 3);
     expect(&b, DLZ_OK, NULL);
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
-    b_bytes(&b, "\x70\x79", 2);
+    tu_b_bytes(&b, "\x70\x79", 2);
     expect(&b, DLZ_EFORMAT, "after the object");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
-    b_bytes(&b, "\x77\x01\x00", 3);
+    tu_b_bytes(&b, "\x77\x01\x00", 3);
     expect(&b, DLZ_EFORMAT, "block data");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
-    b_bytes(&b, "\x7B\x70", 2);
+    tu_b_bytes(&b, "\x7B\x70", 2);
     expect(&b, DLZ_EFORMAT, "exception");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
     b_u8(&b, 0x6F);
     expect(&b, DLZ_EFORMAT, "found 0x6f");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* reset inside a list */
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, 1, 4);
-    b_bytes(&b, "\x77\x04\x00\x00\x00\x01\x79\x70\x78", 9);
+    tu_b_be(&b, 1, 4);
+    tu_b_bytes(&b, "\x77\x04\x00\x00\x00\x01\x79\x70\x78", 9);
     expect(&b, DLZ_EFORMAT, "reset");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* modified UTF-8 */
     b_header(&b);
-    b_bytes(&b, "\x74\x00\x02\xC1\x81", 5); /* overlong 'A', accepted as Java does */
+    tu_b_bytes(&b, "\x74\x00\x02\xC1\x81", 5); /* overlong 'A', accepted as Java does */
     {
         dlz_value *v = decode_ok(b.p, b.n);
         assert_string_equal(dlz_value_string(v, NULL), "A");
         dlz_value_free(v);
     }
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
-    b_bytes(&b, "\x74\x00\x01\x80", 4);
+    tu_b_bytes(&b, "\x74\x00\x01\x80", 4);
     expect(&b, DLZ_EFORMAT, "byte 7: malformed modified UTF-8");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
-    b_bytes(&b, "\x74\x00\x04\xF0\x9F\x98\x80", 7);
+    tu_b_bytes(&b, "\x74\x00\x04\xF0\x9F\x98\x80", 7);
     expect(&b, DLZ_EFORMAT, "modified UTF-8");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* block data may be split anywhere; leftovers before objects are not
        allowed, extra annotation contents after the elements are skipped */
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, 1, 4);
-    b_bytes(&b, "\x77\x02\x00\x00\x7A\x00\x00\x00\x02\x00\x01\x70", 12);
-    b_bytes(&b, "\x77\x01\x05\x74\x00\x01x\x78", 8);
+    tu_b_be(&b, 1, 4);
+    tu_b_bytes(&b, "\x77\x02\x00\x00\x7A\x00\x00\x00\x02\x00\x01\x70", 12);
+    tu_b_bytes(&b, "\x77\x01\x05\x74\x00\x01x\x78", 8);
     {
         dlz_value *v = decode_ok(b.p, b.n);
         assert_int_equal(dlz_value_count(v), 1);
         dlz_value_free(v);
     }
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, 1, 4);
-    b_bytes(&b, "\x77\x05\x00\x00\x00\x01\x09\x70\x78", 9);
+    tu_b_be(&b, 1, 4);
+    tu_b_bytes(&b, "\x77\x05\x00\x00\x00\x01\x09\x70\x78", 9);
     expect(&b, DLZ_EFORMAT, "unexpected bytes of block data");
-    b_free(&b);
+    tu_b_free(&b);
 
     /* unsupported classes: delimited and reported, never interpreted */
     b_header(&b); /* protocol-1 Externalizable: cannot be delimited */
     b_u8(&b, 0x73);
     b_desc(&b, "x.Ext", 1, 0x04, 0, NULL);
     b_u8(&b, 0x70);
-    b_bytes(&b, "anything", 8);
+    tu_b_bytes(&b, "anything", 8);
     {
         dlz_value *v = decode_ok(b.p, b.n);
         assert_string_equal(dlz_value_opaque_class(v), "x.Ext");
         dlz_value_free(v);
     }
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* a class whose superclass is itself */
     b_u8(&b, 0x73);
     b_desc(&b, "x.Loop", 1, 0x02, 0, NULL);
     b_ref(&b, 0);
     expect(&b, DLZ_ELIMIT, "class hierarchy");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* fields of every type, an object field, a write method */
     b_u8(&b, 0x73);
     {
         static const char *const fs[] = {"Bb", "Cc", "Dd", "Ff", "Ii", "Jj", "Ss", "Zz", "Lo"};
         b_u8(&b, 0x72);
-        b_utf(&b, "x.All");
-        b_be(&b, 7, 8);
+        tu_b_utf(&b, "x.All");
+        tu_b_be(&b, 7, 8);
         b_u8(&b, 0x03);
-        b_be(&b, 9, 2);
+        tu_b_be(&b, 9, 2);
         for (int i = 0; i < 9; i++) {
             b_u8(&b, (unsigned char)fs[i][0]);
-            b_utf(&b, fs[i] + 1);
+            tu_b_utf(&b, fs[i] + 1);
         }
         b_string(&b, "Ljava/lang/Object;");
         b_u8(&b, 0x78);
         b_u8(&b, 0x70);
-        b_bytes(&b, "\x01\x00\x02\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x04", 15);
-        b_bytes(&b, "\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x06\x00\x07\x01", 15);
+        tu_b_bytes(&b, "\x01\x00\x02\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x04", 15);
+        tu_b_bytes(&b, "\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x06\x00\x07\x01", 15);
         b_ref(&b, 1); /* the field type string "Ljava/lang/Object;" */
-        b_bytes(&b, "\x77\x03\x01\x02\x03\x78", 6);
+        tu_b_bytes(&b, "\x77\x03\x01\x02\x03\x78", 6);
     }
     {
         dlz_value *v = decode_ok(b.p, b.n);
@@ -1737,7 +1703,7 @@ static void test_crafted(void **state) {
     }
     b.n -= 1;
     expect(&b, DLZ_EFORMAT, "truncated");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* an enum constant */
     b_u8(&b, 0x7E);
     b_desc(&b, "x.Color", 0, 0x12, 0, NULL);
@@ -1749,27 +1715,27 @@ static void test_crafted(void **state) {
         assert_string_equal(dlz_value_opaque_class(v), "x.Color");
         dlz_value_free(v);
     }
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* ... of a class that is not an enum */
     b_u8(&b, 0x7E);
     b_desc(&b, "java.lang.Boolean", UID_BOOLEAN, 0x02, 1, F_VALUE_Z);
     b_u8(&b, 0x70);
     b_string(&b, "TRUE");
     expect(&b, DLZ_EFORMAT, "not an enum");
-    b_free(&b);
+    tu_b_free(&b);
     b_header(&b); /* a proxy instance */
     b_u8(&b, 0x73);
     b_u8(&b, 0x7D);
-    b_be(&b, 1, 4);
-    b_utf(&b, "java.lang.Runnable");
+    tu_b_be(&b, 1, 4);
+    tu_b_utf(&b, "java.lang.Runnable");
     b_u8(&b, 0x78);
     b_u8(&b, 0x72);
-    b_utf(&b, "java.lang.reflect.Proxy");
-    b_be(&b, UINT64_C(0xE127DA20CC1043CB), 8);
+    tu_b_utf(&b, "java.lang.reflect.Proxy");
+    tu_b_be(&b, UINT64_C(0xE127DA20CC1043CB), 8);
     b_u8(&b, 0x02);
-    b_be(&b, 1, 2);
+    tu_b_be(&b, 1, 2);
     b_u8(&b, 'L');
-    b_utf(&b, "h");
+    tu_b_utf(&b, "h");
     b_string(&b, "Ljava/lang/reflect/InvocationHandler;");
     b_u8(&b, 0x78);
     b_u8(&b, 0x70);
@@ -1779,7 +1745,7 @@ static void test_crafted(void **state) {
         assert_string_equal(dlz_value_opaque_class(v), "java.lang.reflect.Proxy");
         dlz_value_free(v);
     }
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* Nested lists: the first carries the descriptor, the others refer to it. */
@@ -1793,8 +1759,8 @@ static void b_nested_lists(buf *b, long levels) {
             b_ref(b, 0);
         }
         int last = i == levels - 1;
-        b_be(b, last ? 0 : 1, 4);
-        b_bytes(b, "\x77\x04\x00\x00\x00", 5);
+        tu_b_be(b, last ? 0 : 1, 4);
+        tu_b_bytes(b, "\x77\x04\x00\x00\x00", 5);
         b_u8(b, last ? 0 : 1);
     }
     for (long i = 0; i < levels; i++) {
@@ -1808,29 +1774,29 @@ static void test_depth(void **state) {
     char err[200];
     b_nested_lists(&b, DLZ_VALUE_DEFAULT_DEPTH);
     assert_int_equal(decode_rc(b.p, b.n, 0, err, sizeof err), DLZ_OK);
-    b_free(&b);
+    tu_b_free(&b);
     b_nested_lists(&b, DLZ_VALUE_DEFAULT_DEPTH + 1);
     assert_int_equal(decode_rc(b.p, b.n, 0, err, sizeof err), DLZ_ELIMIT);
     assert_non_null(strstr(err, "deeper than 64"));
     assert_int_equal(decode_rc(b.p, b.n, 100, err, sizeof err), DLZ_OK);
     assert_int_equal(decode_rc(b.p, b.n, 10, err, sizeof err), DLZ_ELIMIT);
-    b_free(&b);
+    tu_b_free(&b);
     b_nested_lists(&b, 1000000);
     assert_int_equal(decode_rc(b.p, b.n, DLZ_VALUE_MAX_DEPTH, err, sizeof err), DLZ_ELIMIT);
-    b_free(&b);
+    tu_b_free(&b);
 
     /* references cannot build a tree deeper than the limit: each list holds a
        reference to the previous one */
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, 100, 4);
-    b_bytes(&b, "\x77\x04\x00\x00\x00\x64", 6); /* root: handle 1 */
-    for (int i = 0; i < 100; i++) {             /* item i: handle 2 + i */
+    tu_b_be(&b, 100, 4);
+    tu_b_bytes(&b, "\x77\x04\x00\x00\x00\x64", 6); /* root: handle 1 */
+    for (int i = 0; i < 100; i++) {                /* item i: handle 2 + i */
         b_u8(&b, 0x73);
         b_ref(&b, 0);
-        b_be(&b, i > 0, 4);
-        b_bytes(&b, "\x77\x04\x00\x00\x00", 5);
+        tu_b_be(&b, i > 0, 4);
+        tu_b_bytes(&b, "\x77\x04\x00\x00\x00", 5);
         b_u8(&b, i > 0);
         if (i > 0) {
             b_ref(&b, (uint32_t)(2 + i - 1));
@@ -1841,7 +1807,7 @@ static void test_depth(void **state) {
     assert_int_equal(decode_rc(b.p, b.n, 0, err, sizeof err), DLZ_ELIMIT);
     assert_non_null(strstr(err, "reference"));
     assert_int_equal(decode_rc(b.p, b.n, 200, err, sizeof err), DLZ_OK);
-    b_free(&b);
+    tu_b_free(&b);
 
     /* unsupported objects nest too */
     b_header(&b);
@@ -1849,12 +1815,12 @@ static void test_depth(void **state) {
         b_u8(&b, 0x73);
         if (i == 0) {
             b_u8(&b, 0x72);
-            b_utf(&b, "x.Node");
-            b_be(&b, 1, 8);
+            tu_b_utf(&b, "x.Node");
+            tu_b_be(&b, 1, 8);
             b_u8(&b, 0x02);
-            b_be(&b, 1, 2);
+            tu_b_be(&b, 1, 2);
             b_u8(&b, 'L');
-            b_utf(&b, "next");
+            tu_b_utf(&b, "next");
             b_string(&b, "Lx/Node;");
             b_u8(&b, 0x78);
             b_u8(&b, 0x70);
@@ -1870,7 +1836,7 @@ static void test_depth(void **state) {
         assert_string_equal(dlz_value_opaque_class(v), "x.Node");
         dlz_value_free(v);
     }
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* Back-references to containers are copied; a reference bomb hits the
@@ -1883,15 +1849,15 @@ static void test_reference_bomb(void **state) {
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, (uint64_t)levels, 4);
-    b_bytes(&b, "\x77\x04\x00\x00\x00", 5);
+    tu_b_be(&b, (uint64_t)levels, 4);
+    tu_b_bytes(&b, "\x77\x04\x00\x00\x00", 5);
     b_u8(&b, (unsigned)levels); /* root: handle 1 */
     b_u8(&b, 0x73);             /* A0 = [string]: handles 2, 3 */
     b_ref(&b, 0);
-    b_be(&b, 1, 4);
-    b_bytes(&b, "\x77\x04\x00\x00\x00\x01", 6);
+    tu_b_be(&b, 1, 4);
+    tu_b_bytes(&b, "\x77\x04\x00\x00\x00\x01", 6);
     b_u8(&b, 0x74);
-    b_be(&b, 1000, 2);
+    tu_b_be(&b, 1000, 2);
     for (int i = 0; i < 1000; i++) {
         b_u8(&b, 'x');
     }
@@ -1900,8 +1866,8 @@ static void test_reference_bomb(void **state) {
         uint32_t prev = k == 1 ? 2 : (uint32_t)(3 + k - 1);
         b_u8(&b, 0x73);
         b_ref(&b, 0);
-        b_be(&b, 2, 4);
-        b_bytes(&b, "\x77\x04\x00\x00\x00\x02", 6);
+        tu_b_be(&b, 2, 4);
+        tu_b_bytes(&b, "\x77\x04\x00\x00\x00\x02", 6);
         b_ref(&b, prev);
         b_ref(&b, prev);
         b_u8(&b, 0x78);
@@ -1909,20 +1875,20 @@ static void test_reference_bomb(void **state) {
     b_u8(&b, 0x78);
     assert_int_equal(decode_rc(b.p, b.n, 0, err, sizeof err), DLZ_ELIMIT);
     assert_non_null(strstr(err, "bytes of memory"));
-    b_free(&b);
+    tu_b_free(&b);
 
     /* a few levels are fine, and the copies are equal but distinct */
     b_header(&b);
     b_u8(&b, 0x73);
     b_desc_arraylist(&b);
-    b_be(&b, 2, 4);
-    b_bytes(&b, "\x77\x04\x00\x00\x00\x02", 6);
+    tu_b_be(&b, 2, 4);
+    tu_b_bytes(&b, "\x77\x04\x00\x00\x00\x02", 6);
     b_u8(&b, 0x75);
     b_desc(&b, "[I", UINT64_C(0x4DBA602676EAB2A5), 0x02, 0, NULL);
     b_u8(&b, 0x70);
-    b_be(&b, 2, 4);
-    b_be(&b, 5, 4);
-    b_be(&b, 6, 4);
+    tu_b_be(&b, 2, 4);
+    tu_b_be(&b, 5, 4);
+    tu_b_be(&b, 6, 4);
     b_ref(&b, 3);
     b_u8(&b, 0x78);
     dlz_value *v = decode_ok(b.p, b.n);
@@ -1930,7 +1896,7 @@ static void test_reference_bomb(void **state) {
     assert_true(dlz_value_equal(dlz_value_item(v, 0), dlz_value_item(v, 1)));
     assert_ptr_not_equal(dlz_value_item(v, 0), dlz_value_item(v, 1));
     dlz_value_free(v);
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* Every allocation failure gives DLZ_ENOMEM, and nothing leaks (the
@@ -1993,13 +1959,13 @@ static void b_ref_stream(buf *b, int with_date) {
     b_header(b);
     b_u8(b, 0x73);
     b_desc_arraylist(b);
-    b_be(b, with_date ? 3 : 2, 4);
-    b_bytes(b, "\x77\x04\x00\x00\x00", 5);
+    tu_b_be(b, with_date ? 3 : 2, 4);
+    tu_b_bytes(b, "\x77\x04\x00\x00\x00", 5);
     b_u8(b, with_date ? 3 : 2);
     b_u8(b, 0x73);
     b_ref(b, 0);
-    b_be(b, 1, 4);
-    b_bytes(b, "\x77\x04\x00\x00\x00\x01", 6);
+    tu_b_be(b, 1, 4);
+    tu_b_bytes(b, "\x77\x04\x00\x00\x00\x01", 6);
     b_string(b, "s");
     b_u8(b, 0x78);
     b_ref(b, 2);
@@ -2007,7 +1973,7 @@ static void b_ref_stream(buf *b, int with_date) {
         b_u8(b, 0x73);
         b_desc(b, "java.util.Date", UINT64_C(0x686A81014B597419), 0x03, 0, NULL);
         b_u8(b, 0x70);
-        b_bytes(b, "\x77\x08\x00\x00\x00\x00\x00\x00\x00\x00\x78", 11);
+        tu_b_bytes(b, "\x77\x08\x00\x00\x00\x00\x00\x00\x00\x00\x78", 11);
     }
     b_u8(b, 0x78);
 }
@@ -2027,7 +1993,7 @@ static void test_oom(void **state) {
         assert_int_equal(dlz_value_type_of(v), with_date ? DLZ_VALUE_OPAQUE : DLZ_VALUE_LIST);
         dlz_value_free(v);
         oom_decode(b.p, b.n);
-        b_free(&b);
+        tu_b_free(&b);
     }
 
     dlz_value *m = must(dlz_value_new_map(0));
@@ -2162,13 +2128,13 @@ static void test_json_out(void **state) {
     b_u8(&b, 0x73);
     b_desc(&b, "java.util.Date", UINT64_C(0x686A81014B597419), 0x03, 0, NULL);
     b_u8(&b, 0x70);
-    b_bytes(&b, "\x77\x08\x00\x00\x00\x00\x00\x00\x00\x00\x78", 11);
+    tu_b_bytes(&b, "\x77\x08\x00\x00\x00\x00\x00\x00\x00\x00\x78", 11);
     dlz_value *o = decode_ok(b.p, b.n);
     char exp[100];
     snprintf(exp, sizeof exp, "{\"opaque\":\"java.util.Date\",\"length\":%zu}", b.n);
     assert_json(o, 0, exp);
     dlz_value_free(o);
-    b_free(&b);
+    tu_b_free(&b);
 
     char *j;
     assert_int_equal(dlz_value_to_json(NULL, 0, &j, NULL), DLZ_EMISUSE);
@@ -2284,7 +2250,7 @@ static void test_archive(void **state) {
     b_u8(&b, 0x73);
     b_desc(&b, "java.util.Date", UINT64_C(0x686A81014B597419), 0x03, 0, NULL);
     b_u8(&b, 0x70);
-    b_bytes(&b, "\x77\x08\x00\x00\x00\x00\x00\x00\x00\x00\x78", 11);
+    tu_b_bytes(&b, "\x77\x08\x00\x00\x00\x00\x00\x00\x00\x00\x78", 11);
     dlz_value *date = decode_ok(b.p, b.n);
     dlz_value *l = must(dlz_value_new_list());
     add(l, must(dlz_value_copy(date)));
@@ -2345,7 +2311,7 @@ static void test_archive(void **state) {
     dlz_value_free(l);
     dlz_value_free(date);
     dlz_value_free(v);
-    b_free(&b);
+    tu_b_free(&b);
 }
 
 /* ------------------------------------------------------------------------ */

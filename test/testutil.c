@@ -434,3 +434,38 @@ unsigned char *tu_unhex(const char *hex, size_t *len) {
     *len = n / 2;
     return b;
 }
+
+void tu_b_bytes(tu_buf *b, const void *p, size_t n) {
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n) {
+            cap *= 2;
+        }
+        b->p = realloc(b->p, cap);
+        assert_non_null(b->p);
+        b->cap = cap;
+    }
+    if (n > 0) {
+        memcpy(b->p + b->n, p, n);
+    }
+    b->n += n;
+}
+
+void tu_b_be(tu_buf *b, uint64_t v, int width) {
+    unsigned char t[8];
+    for (int i = 0; i < width; i++) {
+        t[i] = (unsigned char)(v >> (8 * (width - 1 - i)));
+    }
+    tu_b_bytes(b, t, (size_t)width);
+}
+
+void tu_b_utf(tu_buf *b, const char *s) {
+    tu_b_be(b, strlen(s), 2);
+    tu_b_bytes(b, s, strlen(s));
+}
+
+void tu_b_free(tu_buf *b) {
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}

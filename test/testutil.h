@@ -44,6 +44,19 @@ int tu_list_dir(const char *dir, const char *suffix, char **names, int max);
         }                                                                                          \
     } while (0)
 
+/* A growing byte buffer for building test inputs by hand; tu_b_* fail the
+   test when out of memory. */
+typedef struct tu_buf {
+    unsigned char *p;
+    size_t n, cap;
+} tu_buf;
+void tu_b_bytes(tu_buf *b, const void *p, size_t n);
+/* v as a big-endian integer of width bytes (1..8). */
+void tu_b_be(tu_buf *b, uint64_t v, int width);
+/* A Java writeUTF string (u16 length, then the bytes; ASCII callers). */
+void tu_b_utf(tu_buf *b, const char *s);
+void tu_b_free(tu_buf *b);
+
 #endif
 
 /* A zip entry as found by the test's own central-directory walk (independent
