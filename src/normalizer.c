@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -1401,20 +1402,35 @@ static int nomem(dlzi_err *err) {
     return dlzi_err_set(err, DLZ_ENOMEM, "normalizer: out of memory");
 }
 
-static int e_stats_map(enc *e, const hyb_side *s) {
-    size_t n = s->nstats;
+/* The order in which DL4J writes the entries of a HashMap<Integer, ...>:
+   *order (yours, dlzi_free) lists item positions; each item of @p size
+   bytes holds its int32 key at @p key_offset. */
+static int entry_order(enc *e, const void *items, size_t size, size_t key_offset, size_t n,
+                       int java, size_t **order) {
     int32_t *keys = dlzi_calloc(n, sizeof *keys);
-    size_t *order = dlzi_calloc(n, sizeof *order);
+    *order = dlzi_calloc(n, sizeof **order);
     int rc = DLZ_OK;
-    if (keys == NULL || order == NULL) {
+    if (keys == NULL || *order == NULL) {
         rc = nomem(e->err);
     }
     for (size_t i = 0; rc == DLZ_OK && i < n; i++) {
-        keys[i] = s->stats[i].index;
+        memcpy(&keys[i], (const char *)items + i * size + key_offset, sizeof keys[i]);
     }
-    if (rc == DLZ_OK && map_order(keys, n, s->stats_java_order, order) != DLZ_OK) {
+    if (rc == DLZ_OK && map_order(keys, n, java, *order) != DLZ_OK) {
         rc = nomem(e->err);
     }
+    dlzi_free(keys);
+    if (rc != DLZ_OK) {
+        dlzi_free(*order);
+        *order = NULL;
+    }
+    return rc;
+}
+
+static int e_stats_map(enc *e, const hyb_side *s) {
+    size_t n = s->nstats, *order;
+    int rc = entry_order(e, s->stats, sizeof *s->stats, offsetof(hyb_stats, index), n,
+                         s->stats_java_order, &order);
     if (rc == DLZ_OK) {
         rc = e_i32(e, (int32_t)n);
     }
@@ -1425,25 +1441,14 @@ static int e_stats_map(enc *e, const hyb_side *s) {
             rc = e_array(e, st->b);
         }
     }
-    dlzi_free(keys);
     dlzi_free(order);
     return rc;
 }
 
 static int e_strat_map(enc *e, const hyb_side *s) {
-    size_t n = s->nstrat;
-    int32_t *keys = dlzi_calloc(n, sizeof *keys);
-    size_t *order = dlzi_calloc(n, sizeof *order);
-    int rc = DLZ_OK;
-    if (keys == NULL || order == NULL) {
-        rc = nomem(e->err);
-    }
-    for (size_t i = 0; rc == DLZ_OK && i < n; i++) {
-        keys[i] = s->strat[i].index;
-    }
-    if (rc == DLZ_OK && map_order(keys, n, s->strat_java_order, order) != DLZ_OK) {
-        rc = nomem(e->err);
-    }
+    size_t n = s->nstrat, *order;
+    int rc = entry_order(e, s->strat, sizeof *s->strat, offsetof(hyb_strat, index), n,
+                         s->strat_java_order, &order);
     if (rc == DLZ_OK) {
         rc = e_i32(e, (int32_t)n);
     }
@@ -1453,7 +1458,6 @@ static int e_strat_map(enc *e, const hyb_side *s) {
             rc = e_strategy(e, st->kind, st->lo, st->hi);
         }
     }
-    dlzi_free(keys);
     dlzi_free(order);
     return rc;
 }
