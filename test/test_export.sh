@@ -41,54 +41,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/dlz-export-test.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 export TZ=UTC LC_ALL=C
 
-n=0
-passed=0
-failed=0
-rc=0
-
-# ---- reporting ---------------------------------------------------------------
-
-ok() {
-    n=$((n + 1))
-    passed=$((passed + 1))
-    echo "ok $n - $1"
-}
-
-not_ok() {
-    n=$((n + 1))
-    failed=$((failed + 1))
-    echo "not ok $n - $1"
-    shift
-    for line in "$@"; do
-        echo "#   $line"
-    done
-    if [ -s "$T/err" ]; then
-        sed 's/^/#   stderr: /' "$T/err" | head -n 5
-    fi
-}
-
-skip() {
-    n=$((n + 1))
-    passed=$((passed + 1))
-    echo "ok $n - $1 # SKIP $2"
-}
-
-# check DESC COMMAND...: one test that passes when COMMAND succeeds.
-check() {
-    local desc=$1
-    shift
-    if "$@"; then
-        ok "$desc"
-    else
-        not_ok "$desc" "failed: $*" "exit status $rc"
-    fi
-}
-
-# run ARGS...: runs dlz with stdout in $T/out, stderr in $T/err, status in $rc.
-run() {
-    "$DLZ" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
+# ok, not_ok, skip, check, run, tap_summary
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 
 status_is() {
     [ "$rc" -eq "$1" ]
@@ -362,6 +316,4 @@ check "dlz --help lists params and export" \
 
 # ---- summary ----------------------------------------------------------------------------------
 
-echo "1..$n"
-echo "# $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_summary
