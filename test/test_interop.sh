@@ -4,6 +4,11 @@
 # scratch through the C API (parameters, updater state, a normalizer and
 # objects all created in C), are restored by real DL4J (1.0.0-M2.1 and
 # 1.0.0-beta7) with the verifier in test/interop, which checks every value.
+# Network outputs and normalizer transforms of converted and edited archives
+# are compared bit-exactly with those DL4J computes in the same run from the
+# original fixture (--reference), and with the recorded values within the
+# tolerance the verifier names (they depend on the CPU).  A converted archive
+# with one parameter byte changed must fail those checks (a negative control).
 #
 #   test_interop.sh DLZ_CLI INTEROP_BUILD SOURCE_ROOT
 set -u
@@ -13,22 +18,24 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 total_pass=0 total_fail=0 status=0
 
-run_verify() { # version dir label
-  local log="$tmp/verify.log"
-  if ! "$dl4j" "$1" Verify "$2" > "$log" 2>&1; then status=1; fi
+run_verify() { # version dir label [verifier options...]
+  local log="$tmp/verify.log" version=$1 dir=$2 label=$3
+  shift 3
+  if ! "$dl4j" "$version" Verify "$@" "$dir" > "$log" 2>&1; then status=1; fi
   grep -E '^(FAIL|PENDING)' "$log" | head -20
+  grep -m1 -oE 'tolerance [^;]*' "$log" | sed 's/^/# recorded results compared within the /'
   local line
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
   if [ -z "$line" ]; then
-    echo "not ok - $3: the verifier did not run (DL4J $1)"; tail -20 "$log"
+    echo "not ok - $label: the verifier did not run (DL4J $version)"; tail -20 "$log"
     status=1 total_fail=$((total_fail + 1))
     return
   fi
   local p f
   p=$(echo "$line" | awk '{print $1}') f=$(echo "$line" | awk '{print $3}')
   total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
-  if [ "$f" = 0 ] && [ "$p" -gt 0 ]; then echo "ok - $3: DL4J $1 accepts ($line)"
-  else echo "not ok - $3: DL4J $1 ($line)"; status=1; fi
+  if [ "$f" = 0 ] && [ "$p" -gt 0 ]; then echo "ok - $label: DL4J $version accepts ($line)"
+  else echo "not ok - $label: DL4J $version ($line)"; status=1; fi
 }
 
 for version in 1.0.0-M2.1 1.0.0-beta7; do
@@ -55,7 +62,42 @@ json.dump(e, open(sys.argv[2], "w"), indent=1)
 PY
       n=$((n + 1))
     done
-    run_verify "$version" "$out" "$n fixtures converted by dlz ($gen records)"
+    run_verify "$version" "$out" "$n fixtures converted by dlz ($gen records)" --reference "$src"
+
+    if [ "$gen" = mixed ]; then
+      # Negative control: one byte of one parameter changed (CRC recomputed,
+      # so the zip is valid) must make the bit-exact output check fail.
+      mut="$tmp/$version-mutated"
+      mkdir -p "$mut"
+      name=mln-cnn-bn-nesterovs-double
+      python3 - "$out/$name.zip" "$mut/$name.zip" "$src/$name.expected.json" <<'PY'
+import json, sys, zipfile
+src, dst, expected = sys.argv[1:4]
+n = json.load(open(expected))["coefficients"]["length"]
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
+    for info in zin.infolist():
+        data = zin.read(info.filename)
+        if info.filename == "coefficients.bin":
+            b = bytearray(data)
+            # The n big-endian DOUBLE elements end the record.  Element 3 is
+            # the first weight of the convolution (its 3 biases come first):
+            # flip the lowest bit of its second byte, which changes the
+            # weight by about 6 %.
+            b[len(b) - 8 * n + 8 * 3 + 1] ^= 0x01
+            data = bytes(b)
+        zout.writestr(info.filename, data)
+PY
+      cp "$src/$name.expected.json" "$mut/"
+      if "$dl4j" "$version" Verify --reference "$src" "$mut" > "$tmp/mut.log" 2>&1; then
+        echo "not ok - negative control: DL4J $version accepted $name with a changed parameter"; status=1
+      elif grep -qE "^FAIL $name.zip output\(loadUpdater=(true|false)\)" "$tmp/mut.log"; then
+        echo "ok - negative control: a changed parameter byte fails the output check (DL4J $version)"
+      else
+        echo "not ok - negative control: the output check did not catch a changed parameter (DL4J $version)"
+        grep -E '^(FAIL|PASS).*output' "$tmp/mut.log" | head -5
+        status=1
+      fi
+    fi
 
     if [ "$gen" = mixed ]; then
       # Normalizers and objects re-attached by dlz's editor: each one is
@@ -84,7 +126,7 @@ PY
         cp "$src/$name.expected.json" "$out/"
         n=$((n + 1))
       done
-      run_verify "$version" "$out" "$n archives whose normalizer and objects dlz re-attached"
+      run_verify "$version" "$out" "$n archives whose normalizer and objects dlz re-attached" --reference "$src"
     fi
 
     out="$tmp/$version-scratch-$gen"

@@ -89,6 +89,11 @@ public final class Summ {
         }
     }
 
+    /** True for the floating-point data types, whose computed values may differ between CPUs. */
+    public static boolean isFloating(String dtype) {
+        return dtype.equals("DOUBLE") || dtype.equals("FLOAT") || dtype.equals("HALF") || dtype.equals("BFLOAT16");
+    }
+
     public static String hex(byte[] b) {
         StringBuilder sb = new StringBuilder(b.length * 2);
         for (byte x : b) {

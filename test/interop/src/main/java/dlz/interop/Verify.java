@@ -21,11 +21,23 @@ import org.nd4j.linalg.dataset.api.preprocessor.serializer.NormalizerSerializer;
 /**
  * Checks archives against expected.json files using real DL4J.
  *
- *   Verify DIR_OR_FILE...
+ *   Verify [--reference DIR] [--cross-version [--ulp N]] DIR_OR_FILE...
  *
  * For every X.zip with a sibling X.expected.json (and every X.bin whose
  * expected.json has "kind": "Normalizer") the sections present in the
- * expected file are checked.  One line per check:
+ * expected file are checked.
+ *
+ * Computed results (output() of the network, a normalizer's transform and
+ * revert) depend on the CPU: convolution and batch-norm kernels take
+ * different code paths on different machines, so a value recorded on one
+ * machine may differ in its last bits on another.  With --reference DIR, the
+ * original DL4J-written archive DIR/X.zip is restored in the same run and its
+ * results on the same inputs are the bit-exact reference ("output",
+ * "normalizer_transform").  The values recorded in the expected file are then
+ * a cross-machine check within a stated tolerance ("output-recorded",
+ * "normalizer_transform-recorded"; see Tolerance).  Parameters, updater
+ * state, normalizer statistics and objects are always compared bit-exactly.
+ * One line per check:
  *   PASS <archive> <check>
  *   FAIL <archive> <check>: <why>
  * then "N passed, N failed".  Exit status 1 if anything failed or nothing was
@@ -44,9 +56,12 @@ public class Verify {
     static boolean relaxed = false;
     static long maxUlp = 16;
 
+    /** --reference DIR: the DL4J-written originals of the archives checked, by file name. */
+    static File referenceDir = null;
+
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: Verify DIR_OR_ARCHIVE...");
+            System.err.println("usage: Verify [--reference DIR] [--cross-version [--ulp N]] DIR_OR_ARCHIVE...");
             System.exit(2);
         }
         Verify v = new Verify();
@@ -54,6 +69,7 @@ public class Verify {
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--cross-version")) relaxed = true;
             else if (args[i].equals("--ulp")) maxUlp = Long.parseLong(args[++i]);
+            else if (args[i].equals("--reference")) referenceDir = new File(args[++i]);
             else paths.add(args[i]);
         }
         for (String a : paths) {
@@ -118,6 +134,62 @@ public class Verify {
         }
     }
 
+    // ------------------------------------------------------------ tolerance
+
+    /**
+     * Tolerance of the cross-machine checks of recorded results: element by
+     * element, |actual - recorded| <= atol + rtol * |recorded|, NaN only where
+     * NaN was recorded and infinities exactly.  Per data type; the PASS line
+     * names the tolerance used and the largest difference found.
+     */
+    static final class Tolerance {
+        final String dtype;
+        final double rtol, atol;
+        double worst = 0; // largest |actual - recorded| / (atol + rtol * |recorded|)
+
+        Tolerance(String dtype) {
+            this.dtype = dtype;
+            switch (dtype) {
+                case "DOUBLE": rtol = 1e-10; atol = 1e-12; break;
+                case "FLOAT": rtol = 1e-5; atol = 1e-6; break;
+                default: rtol = 1e-2; atol = 1e-3; break; // HALF, BFLOAT16
+            }
+        }
+
+        static String describe() {
+            return "|diff| <= atol + rtol*|recorded|: DOUBLE rtol=1e-10 atol=1e-12, FLOAT rtol=1e-5 atol=1e-6,"
+                    + " HALF/BFLOAT16 rtol=1e-2 atol=1e-3";
+        }
+
+        /** null when within tolerance, else the first element outside it. */
+        String check(String actualHex, String recordedHex) {
+            int w = Summ.width(dtype);
+            if (actualHex.length() != recordedHex.length()) return "lengths differ";
+            int n = actualHex.length() / (2 * w);
+            for (int i = 0; i < n; i++) {
+                double x = decode(actualHex.substring(2 * w * i, 2 * w * (i + 1)), dtype);
+                double y = decode(recordedHex.substring(2 * w * i, 2 * w * (i + 1)), dtype);
+                if (Double.isNaN(x) || Double.isNaN(y) || Double.isInfinite(x) || Double.isInfinite(y)) {
+                    if (Double.compare(x, y) != 0 && !(Double.isNaN(x) && Double.isNaN(y))) {
+                        return "element " + i + ": " + x + " != recorded " + y;
+                    }
+                    continue;
+                }
+                double bound = atol + rtol * Math.abs(y);
+                double d = Math.abs(x - y);
+                worst = Math.max(worst, d / bound);
+                if (d > bound) {
+                    return "element " + i + ": " + x + " differs from recorded " + y + " by " + d
+                            + " > " + bound + " (" + dtype + " rtol=" + rtol + " atol=" + atol + ")";
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Set while recorded results are compared: values_hex within tolerance count as equal. */
+    static List<Tolerance> tolerances = null;
+
     // -------------------------------------------------------------- compare
 
     /** Compares the parts of `actual` that `expected` mentions; appends differences. */
@@ -148,7 +220,7 @@ public class Verify {
                     continue;
                 }
                 if (relaxed && k.equals("order")) continue;
-                if (relaxed && k.equals("sha256") && tolerated) continue;
+                if ((relaxed || tolerances != null) && k.equals("sha256") && tolerated) continue;
                 if (relaxed && k.equals("shape") && x.getValue() instanceof List && am.get(k) instanceof List) {
                     if (!squeeze((List<Object>) am.get(k)).equals(squeeze((List<Object>) x.getValue()))) {
                         diffs.add(path + ".shape: expected " + brief(x.getValue()) + ", got " + brief(am.get(k)));
@@ -166,6 +238,16 @@ public class Verify {
                             tolerated = true;
                             continue;
                         }
+                    } else if (tolerances != null && k.equals("values_hex") && Summ.isFloating(dt)) {
+                        Tolerance t = new Tolerance(dt);
+                        tolerances.add(t);
+                        String why = t.check((String) am.get(k), (String) x.getValue());
+                        if (why == null) {
+                            tolerated = true;
+                            continue;
+                        }
+                        diffs.add(path + "." + k + ": " + why);
+                        continue;
                     }
                     diffs.add(path + "." + k + ": " + Summ.firstDiff((String) am.get(k), (String) x.getValue(), w));
                     continue;
@@ -346,13 +428,24 @@ public class Verify {
                 }
                 Map<String, Object> out = (Map<String, Object>) e.get("output");
                 if (out != null && out.get("inputs") != null && out.get("outputs") != null) {
+                    Object got;
                     try {
-                        INDArray[] in = arrays(out.get("inputs"));
-                        INDArray[] o = Expect.output(m, in);
-                        check(a, "output" + sfx, diff(Summ.summaries(o), out.get("outputs"), "output"));
+                        got = Summ.summaries(Expect.output(m, arrays(out.get("inputs"))));
                     } catch (Throwable t) {
                         fail(a, "output" + sfx, err(t));
+                        continue;
                     }
+                    if (referenceDir != null) {
+                        Object ref;
+                        try {
+                            ref = reference(f, kind).output(arrays(out.get("inputs")));
+                        } catch (Throwable t) {
+                            fail(a, "output" + sfx, "reference " + err(t));
+                            ref = null;
+                        }
+                        if (ref != null) check(a, "output" + sfx, diff(got, norm(ref), "output"));
+                    }
+                    recordedCheck(a, "output-recorded" + sfx, got, out.get("outputs"), "output");
                 }
             }
         }
@@ -376,7 +469,15 @@ public class Verify {
                 fail(a, "normalizer", "restoreNormalizerFromFile returned null");
             } else {
                 check(a, "normalizer", diff(Expect.normalizer(n), en, "normalizer"));
-                transformCheck(a, n, (Map<String, Object>) e.get("normalizer_transform"));
+                Normalizer<?> refN = null;
+                if (referenceDir != null && e.get("normalizer_transform") != null) {
+                    try {
+                        refN = reference(f, kind).normalizer();
+                    } catch (Throwable t) {
+                        fail(a, "normalizer_transform", "reference " + err(t));
+                    }
+                }
+                transformCheck(a, n, refN, (Map<String, Object>) e.get("normalizer_transform"));
             }
         }
 
@@ -431,17 +532,99 @@ public class Verify {
         return ModelSerializer.restoreMultiLayerNetwork(f, loadUpdater);
     }
 
+    /**
+     * Transform and revert of the recorded inputs with {@code n}: bit-exact
+     * against the same computation with the reference normalizer {@code ref}
+     * (when given), and within tolerance against the recorded results.
+     */
     @SuppressWarnings("unchecked")
-    void transformCheck(String a, Normalizer<?> n, Map<String, Object> t) {
+    void transformCheck(String a, Normalizer<?> n, Normalizer<?> ref, Map<String, Object> t) {
         if (t == null) return;
+        Map<String, Object> act;
         try {
-            INDArray[] fin = arrays(t.get("features_in"));
-            INDArray[] lin = t.get("labels_in") == null ? null : arrays(t.get("labels_in"));
-            Map<String, Object> act = Expect.transform(n, fin, lin);
-            check(a, "normalizer_transform", diff(act, t, "normalizer_transform"));
+            act = Expect.transform(n, arrays(t.get("features_in")),
+                    t.get("labels_in") == null ? null : arrays(t.get("labels_in")));
         } catch (Throwable ex) {
             fail(a, "normalizer_transform", err(ex));
+            return;
         }
+        if (ref != null) {
+            try {
+                Map<String, Object> want = Expect.transform(ref, arrays(t.get("features_in")),
+                        t.get("labels_in") == null ? null : arrays(t.get("labels_in")));
+                check(a, "normalizer_transform", diff(act, norm(want), "normalizer_transform"));
+            } catch (Throwable ex) {
+                fail(a, "normalizer_transform", "reference " + err(ex));
+            }
+        }
+        recordedCheck(a, "normalizer_transform-recorded", act, t, "normalizer_transform");
+    }
+
+    /**
+     * Compares computed results with the values recorded in the expected file
+     * (on whatever machine made it): within the tolerance of Tolerance, or of
+     * --ulp in --cross-version mode.  The PASS line names the tolerance.
+     */
+    void recordedCheck(String a, String check, Object actual, Object recorded, String path) {
+        if (relaxed) {
+            List<String> d = diff(actual, recorded, path);
+            if (d.isEmpty()) pass(a, check + " [within " + maxUlp + " ulp of the largest magnitude]");
+            else check(a, check, d);
+            return;
+        }
+        tolerances = new ArrayList<>();
+        List<String> d;
+        double worst = 0;
+        try {
+            d = diff(actual, recorded, path);
+            for (Tolerance t : tolerances) worst = Math.max(worst, t.worst);
+        } finally {
+            tolerances = null;
+        }
+        if (d.isEmpty()) {
+            pass(a, check + String.format(" [tolerance %s; largest difference %.3g of the bound]",
+                    Tolerance.describe(), worst));
+        } else {
+            check(a, check, d);
+        }
+    }
+
+    // ------------------------------------------------------------ references
+
+    /** A DL4J-written original restored once: its outputs and normalizer. */
+    static final class Reference {
+        final Model model;
+        final File file;
+
+        Reference(File file, Model model) {
+            this.file = file;
+            this.model = model;
+        }
+
+        Object output(INDArray[] in) {
+            return Summ.summaries(Expect.output(model, in));
+        }
+
+        Normalizer<?> normalizer() throws Exception {
+            Normalizer<?> n = ModelSerializer.restoreNormalizerFromFile(file);
+            if (n == null) throw new IllegalStateException(file + " has no normalizer");
+            return n;
+        }
+    }
+
+    final Map<String, Reference> references = new java.util.HashMap<>();
+
+    /** The original of {@code f}: --reference DIR / f's name, restored without its updater. */
+    Reference reference(File f, String kind) throws Exception {
+        File r = new File(referenceDir, f.getName());
+        Reference ref = references.get(r.getPath());
+        if (ref == null) {
+            if (!r.isFile()) throw new java.io.FileNotFoundException("no reference archive " + r);
+            ref = new Reference(r, restore(r, kind, false));
+            references.clear(); // one at a time: archives are checked one after another
+            references.put(r.getPath(), ref);
+        }
+        return ref;
     }
 
     // ------------------------------------------------------ normalizer files
@@ -463,6 +646,6 @@ public class Verify {
             return;
         }
         if (e.get("normalizer") != null) check(a, "normalizer", diff(Expect.normalizer(n), e.get("normalizer"), "normalizer"));
-        transformCheck(a, n, (Map<String, Object>) e.get("normalizer_transform"));
+        transformCheck(a, n, null, (Map<String, Object>) e.get("normalizer_transform"));
     }
 }
