@@ -243,8 +243,10 @@ static int deflate_run(dlzi_zw *zw, const void *p, size_t n, int mode) {
         size_t chunk = n > (1u << 30) ? (1u << 30) : n;
         zw->zs.next_in = (Bytef *)(uintptr_t)in;
         zw->zs.avail_in = (uInt)chunk;
-        in += chunk;
-        n -= chunk;
+        if (chunk > 0) { /* Z_FINISH comes with no data: in may be NULL */
+            in += chunk;
+            n -= chunk;
+        }
         int flush_mode = n == 0 ? mode : Z_NO_FLUSH;
         do {
             zw->zs.next_out = out;
