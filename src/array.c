@@ -334,9 +334,18 @@ typedef struct iter {
 } iter;
 
 /* Requires a valid array: strides >= 0 and every reachable position inside
-   the buffer, which also bounds every stride * shape product used here. */
+   the buffer, which also bounds every stride * shape product used here.  An
+   empty array reaches no position, so its strides bound nothing: it has no
+   rows and its dimensions are not looked at. */
 static void iter_init(iter *it, const dlz_array *a) {
     it->nd = 0;
+    it->pos = 0;
+    if (a->length == 0) {
+        it->rows = 0;
+        it->row_len = 0;
+        it->row_stride = 0;
+        return;
+    }
     for (int k = 0; k < a->rank; k++) {
         if (a->shape[k] == 1) {
             continue;
@@ -352,12 +361,7 @@ static void iter_init(iter *it, const dlz_array *a) {
             it->nd++;
         }
     }
-    it->pos = 0;
-    if (a->length == 0) {
-        it->rows = 0;
-        it->row_len = 0;
-        it->row_stride = 0;
-    } else if (it->nd == 0) {
+    if (it->nd == 0) {
         it->rows = 1;
         it->row_len = 1;
         it->row_stride = 0;
