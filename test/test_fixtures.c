@@ -17,6 +17,7 @@
 
 static int n_ok, n_fail;
 
+static void check(int cond, const char *fmt, ...) TU_PRINTF(2, 3);
 static void check(int cond, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -212,6 +212,7 @@ static void sb_puts(sb *o, const char *s) {
     sb_put(o, s, strlen(s));
 }
 
+static void sb_printf(sb *o, const char *fmt, ...) TU_PRINTF(2, 3);
 static void sb_printf(sb *o, const char *fmt, ...) {
     char t[64];
     va_list ap;

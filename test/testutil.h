@@ -11,6 +11,13 @@
 
 #include "dlz.h"
 
+/* printf-style checking of the tests' own formatting helpers. */
+#if defined(__GNUC__)
+#define TU_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TU_PRINTF(f, a)
+#endif
+
 /* The DL4J corpus folder ($DLZ_CORPUS), or NULL when it does not exist. */
 const char *tu_corpus_dir(void);
 /* Path under the corpus folder (static buffer, one at a time). */
