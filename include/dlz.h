@@ -51,13 +51,9 @@
 extern "C" {
 #endif
 
-/** Version of the header, as numbers and as a string. @since 0.1.0 */
-#define DLZ_VERSION_MAJOR 0
-#define DLZ_VERSION_MINOR 1
-#define DLZ_VERSION_PATCH 0
-#define DLZ_VERSION_STRING "0.1.0"
-#define DLZ_VERSION_NUMBER                                                                         \
-    (DLZ_VERSION_MAJOR * 1000000 + DLZ_VERSION_MINOR * 1000 + DLZ_VERSION_PATCH)
+/* DLZ_VERSION_MAJOR, _MINOR, _PATCH, _STRING and _NUMBER, generated from the
+   version in meson.build. */
+#include "dlz_version.h"
 
 #if defined(DLZ_BUILDING) && defined(__GNUC__)
 #define DLZ_API __attribute__((visibility("default")))

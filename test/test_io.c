@@ -6,14 +6,63 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+/* The other end of a pipe, served by a thread (not a child process, so that
+   the test runs the same under valgrind). */
+typedef struct pipe_feed {
+    int fd;
+    const unsigned char *data;
+    size_t len;
+    int failed;
+} pipe_feed;
+
+/* Writes the data in 999-byte pieces, then closes the pipe. */
+static void *feed_pipe(void *arg) {
+    pipe_feed *f = arg;
+    size_t off = 0;
+    while (off < f->len) {
+        ssize_t k = write(f->fd, f->data + off, f->len - off > 999 ? 999 : f->len - off);
+        if (k <= 0) {
+            f->failed = 1;
+            break;
+        }
+        off += (size_t)k;
+    }
+    close(f->fd);
+    return NULL;
+}
+
+typedef struct pipe_drain {
+    int fd;
+    const char *path;
+    int failed;
+} pipe_drain;
+
+/* Copies everything read from the pipe to path, in reads of up to 1000 bytes. */
+static void *drain_pipe(void *arg) {
+    pipe_drain *d = arg;
+    FILE *o = fopen(d->path, "wb");
+    char b[1000];
+    ssize_t k;
+    while ((k = read(d->fd, b, sizeof b)) > 0) {
+        if (o == NULL || fwrite(b, 1, (size_t)k, o) != (size_t)k) {
+            d->failed = 1;
+        }
+    }
+    if (o == NULL || fclose(o) != 0 || k < 0) {
+        d->failed = 1;
+    }
+    close(d->fd);
+    return NULL;
+}
 
 /* A small archive built by the library itself: configuration, coefficients
    [1,N] FLOAT = i * 0.5, updater [1,2N] = -i. */
@@ -238,29 +287,17 @@ static void test_path_FILE_fd_pipe(void **state) {
     check_reader(r, 777);
     assert_int_equal(dlz_reader_close(r), DLZ_OK);
 
-    /* A pipe: spooled. */
+    /* A pipe: spooled.  A thread writes the archive in 999-byte pieces. */
     int p[2];
     assert_int_equal(pipe(p), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(p[0]);
-        size_t off = 0;
-        while (off < len) {
-            ssize_t k = write(p[1], z + off, len - off > 999 ? 999 : len - off);
-            if (k <= 0) {
-                _exit(1);
-            }
-            off += (size_t)k;
-        }
-        _exit(0);
-    }
-    close(p[1]);
+    pipe_feed feed = {p[1], z, len, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, feed_pipe, &feed), 0);
     TU_OK_R(r, dlz_reader_open_fd(r, p[0], 0));
     check_reader(r, 777);
     assert_int_equal(dlz_reader_close(r), DLZ_OK);
-    int st;
-    waitpid(pid, &st, 0);
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(feed.failed, 0);
 
     /* Missing file and directory: clear errors. */
     char missing[4200];
@@ -429,28 +466,18 @@ static void test_outputs_identical(void **state) {
     free(got);
     dlz_writer_free(w);
 
-    /* descriptor, through a pipe read by a child that copies to a file */
+    /* descriptor, through a pipe read by a thread that copies to a file */
     int p[2];
     assert_int_equal(pipe(p), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(p[1]);
-        FILE *o = fopen(path, "wb");
-        char b[1000];
-        ssize_t k;
-        while ((k = read(p[0], b, sizeof b)) > 0) {
-            fwrite(b, 1, (size_t)k, o);
-        }
-        fclose(o);
-        _exit(0);
-    }
-    close(p[0]);
+    pipe_drain drain = {p[0], path, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, drain_pipe, &drain), 0);
     w = fixed_writer();
     TU_OK_W(w, dlz_writer_open_fd(w, p[1], 0));
     TU_OK_W(w, write_model(w));
     TU_OK_W(w, dlz_writer_close(w));
-    int st;
-    waitpid(pid, &st, 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(drain.failed, 0);
     got = tu_read_file(path, &len);
     assert_int_equal(len, ref_len);
     assert_memory_equal(got, ref, len);

@@ -37,7 +37,7 @@ mkdir -p "$dir"
 
 echo "== building dlz_bench (release) in $bdir" >&2
 if [ ! -f "$bdir/build.ninja" ]; then
-    meson setup "$bdir" "$root" -Dbuildtype=release >"$dir/meson-setup.log" 2>&1 || {
+    meson setup "$bdir" "$root" -Dbuildtype=release -Dbench=true -Dtests=disabled >"$dir/meson-setup.log" 2>&1 || {
         tail -n 30 "$dir/meson-setup.log" >&2
         exit 1
     }
