@@ -6,6 +6,7 @@
  * buffers); the encoder writes dense MIXED_DATA_TYPES or JAVACPP records in
  * bounded chunks.  Also here: the public dlz_array accessors, conversions to
  * double/float and the binary16 / bfloat16 helpers. */
+/* See dlz-format(5), section ARRAY RECORDS. */
 #include "internal.h"
 
 #include <inttypes.h>

@@ -10,6 +10,7 @@
  * that whatever is not part of the returned tree (a failure, an opaque
  * result, strings inside class descriptors) is released by freeing the nodes
  * that no container holds. */
+/* See dlz-format(5), section JAVA OBJECT STREAMS. */
 #include "internal.h"
 
 #include <jansson.h>

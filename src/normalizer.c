@@ -9,6 +9,7 @@
  * ImagePreProcessingScaler, DistributionStats and MinMaxStats of DL4J
  * 1.0.0-beta7 and 1.0.0-M2.1 (identical there), with libnd4j's element-wise
  * operations: every step is one IEEE operation rounded to the array's type. */
+/* See dlz-format(5), section NORMALIZER STREAMS. */
 #include "internal.h"
 
 #include <float.h>

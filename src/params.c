@@ -7,6 +7,7 @@
  * Java HashMap/HashSet it uses; updater blocks follow BaseMultiLayerUpdater
  * and UpdaterUtils.updaterConfigurationsEquals().  See the header and
  * FORMAT.md section E. */
+/* See dlz-format(5), section CONFIGURATION. */
 #include "internal.h"
 
 #include <inttypes.h>

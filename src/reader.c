@@ -6,6 +6,7 @@
  * memory up to DLZ_LIMIT_SPOOL_MEMORY, then to an unlinked temporary file.
  * Entries are inflated only when asked for, so an archive read without its
  * updater state never touches updaterState.bin. */
+/* See dlz-format(5), section ZIP CONTAINER. */
 #include "internal.h"
 
 #include <errno.h>

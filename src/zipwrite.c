@@ -5,6 +5,7 @@
  * serve files, pipes, callbacks and memory, keeps memory use flat however
  * large an array is, and gives exactly the layout both of DL4J's readers
  * (ZipFile and ZipInputStream) accept. */
+/* See dlz-format(5), section ZIP CONTAINER. */
 #include "internal.h"
 
 #include <inttypes.h>
