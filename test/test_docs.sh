@@ -34,6 +34,8 @@ MAN3=$SRC/src/libdlz.3
 MAN5=$SRC/src/dlz-format.5
 COMPLETION=$SRC/src/cli/dlz.bash-completion
 HEADER=$SRC/include/dlz.h
+# dlz.h includes the version header generated in the build tree.
+VERSION_HEADER=${DLZ_BUILD_ROOT:-.}/include/dlz_version.h
 
 if [ ! -x "$DLZ" ]; then
     echo "Bail out! dlz binary not found (set DLZ_CLI): $DLZ"
@@ -416,9 +418,13 @@ while IFS= read -r nm; do
     case $nm in
     *\* | *_)
         p=${nm%\*}
-        grep -qE "(^|[^A-Za-z0-9_])$p[A-Za-z0-9_]+" "$HEADER" || missing="$missing $nm"
+        cat "$HEADER" "$VERSION_HEADER" | grep -qE "(^|[^A-Za-z0-9_])$p[A-Za-z0-9_]+" ||
+            missing="$missing $nm"
         ;;
-    *) grep -qE "(^|[^A-Za-z0-9_])$nm([^A-Za-z0-9_]|\$)" "$HEADER" || missing="$missing $nm" ;;
+    *)
+        cat "$HEADER" "$VERSION_HEADER" | grep -qE "(^|[^A-Za-z0-9_])$nm([^A-Za-z0-9_]|\$)" ||
+            missing="$missing $nm"
+        ;;
     esac
 done <"$T/names"
 if [ -z "$missing" ]; then
@@ -462,7 +468,7 @@ elif ! have "$CC"; then
     skip "libdlz.3: the examples compile" "no C compiler ($CC)"
 else
     for ex in $examples; do
-        if "$CC" -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -I"$SRC/include" "$ex" \
+        if "$CC" -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -I"$SRC/include" -I"$(dirname "$VERSION_HEADER")" "$ex" \
             2>"$T/err"; then
             ok "libdlz.3: example ${ex##*/} compiles"
         else
