@@ -6,7 +6,8 @@
  * An archive holds configuration.json, coefficients.bin (one ND4J array with
  * every parameter), optionally updaterState.bin (optimizer state),
  * normalizer.bin and objects/<key> entries.  libdlz can also read a bare ND4J
- * array file (what Nd4j.write / Nd4j.saveBinary produce).
+ * array file (what Nd4j.write / Nd4j.saveBinary produce).  The byte format
+ * is described in dlz-format(5), the API as a whole in libdlz(3).
  *
  * Reading, in order:
  *   1. dlz_reader_new()                      - NULL only when out of memory
@@ -14,7 +15,8 @@
  *   3. dlz_reader_open_path() / _FILE() / _fd() / _memory() / _io()
  *   4. dlz_reader_kind(), dlz_reader_entry_count(), dlz_reader_entry_info(),
  *      dlz_reader_configuration(), dlz_reader_read_coefficients(),
- *      dlz_reader_read_updater(), dlz_reader_read_entry(), ...
+ *      dlz_reader_read_updater(), dlz_reader_read_normalizer(),
+ *      dlz_reader_read_object(), dlz_reader_read_params(), ...
  *   5. dlz_reader_close()                    - releases the input
  *   6. dlz_reader_free()                     - NULL-safe; closes if open
  *
@@ -32,13 +34,62 @@
  *   7. dlz_writer_free()                     - NULL-safe; discards an unclosed
  *                                              archive
  *
- * Conventions: functions returning int return DLZ_OK (0) on success, a
- * negative DLZ_E* code on failure and a positive code for a normal event.
- * After a failure, dlz_reader_errmsg() / dlz_writer_errmsg() describe it in
- * one line (entry name, byte offset, what was expected and what was found).
- * The library never prints, never exits and never aborts on bad input.
- * Handles are not thread-safe: use one handle per thread.  There is no
- * global mutable state.
+ * Editing in place, in order:
+ *   1. dlz_editor_new(); 2. dlz_editor_open();
+ *   3. dlz_editor_set_normalizer(), dlz_editor_put_object(),
+ *      dlz_editor_set_updater(), dlz_editor_remove_...() - staged;
+ *   4. dlz_editor_commit() or dlz_editor_commit_to();
+ *   5. dlz_editor_free()                     - NULL-safe; discards staged changes
+ *
+ * API rules.  They hold for every function in this header.
+ *  1. Names.  Functions are dlz_<object>_<verb>, types dlz_<object>, macros
+ *     and enumerators DLZ_*.  A function whose name ends in _raw takes or
+ *     returns an entry's bytes; the same name without _raw takes or returns
+ *     the decoded value (dlz_writer_put_normalizer_raw() writes bytes,
+ *     dlz_writer_put_normalizer() a dlz_normalizer).  One verb per act:
+ *     _new / _free create and release, _open / _close start and end I/O,
+ *     _read_ and _put_ move an entry out of or into an archive, _set_ and
+ *     _remove_ stage a change of an editor.
+ *  2. Status.  A function returning int returns DLZ_OK (0) on success or a
+ *     negative DLZ_E* code; dlz_strerror() names the code.  A function
+ *     returning a pointer returns NULL only when out of memory (the
+ *     constructors that cannot fail otherwise) or when there is nothing to
+ *     return (accessors, as each says).
+ *  3. Messages.  The reader, the writer, the editor and the parameter table
+ *     keep a one-line description of their last failure, naming the entry,
+ *     the byte offset and what was expected and found: dlz_reader_errmsg(),
+ *     dlz_writer_errmsg(), dlz_editor_errmsg(), dlz_params_errmsg(), valid
+ *     until the next call on that handle; I/O failures also keep errno
+ *     (dlz_reader_syserr() and its siblings).  A function without such a
+ *     handle that can fail for a reason other than a bad argument or
+ *     running out of memory (decoders, encoders, parsers, constructors that
+ *     validate data, transforms, exporters) ends with the pair
+ *     (char *errbuf, size_t errbuf_size): on failure it writes one
+ *     NUL-terminated line there, truncated to errbuf_size bytes; errbuf may
+ *     be NULL.  Out-of-memory is always DLZ_ENOMEM with "out of memory".
+ *  4. Arguments.  Inputs come first, then out-parameters, then the error
+ *     buffer.  On failure, out-pointers are set to NULL (numbers to 0).
+ *     Inputs are only read, and are copied when they are kept, with one
+ *     exception: the buffer of dlz_reader_open_memory() is borrowed.
+ *  5. Ownership.  What a function hands over is "yours": release it with
+ *     the function named there (dlz_free() for byte buffers and text).
+ *     Everything else returned is borrowed, valid as long as each function
+ *     says, and never freed by you.  Ownership moves only on success.
+ *  6. Streams.  A reader or writer opened on a FILE *, a descriptor or
+ *     callbacks owns the stream from that call on and closes it exactly
+ *     once, unless DLZ_KEEP_OPEN is given; like DL4J, a reader consumes its
+ *     input.  Paths are opened and closed by the library; saves to a path
+ *     are atomic and durable (temporary file, fsync, rename).
+ *  7. Threads.  There is no global mutable state.  A handle or object is
+ *     used by one thread at a time; objects that are not changed any more
+ *     (a decoded normalizer, a value tree, a parameter table) may be read by
+ *     several threads at once.
+ *  8. Bad input.  Data read from files is untrusted: it gives an error,
+ *     never a crash, an abort or output on the terminal.  Every length read
+ *     from a file is checked before it is used, and limits have safe
+ *     defaults (dlz_reader_set_limit()).
+ *  9. Versions.  Each function says in which release it appeared (@since).
+ *     Until 1.0 the API may still change; changes are listed in the README.
  */
 #ifndef DLZ_H
 #define DLZ_H
@@ -67,18 +118,17 @@ extern "C" {
 #define DLZ_NODISCARD
 #endif
 
+/* ------------------------------------------------------------------------ */
+/* Common: versions, status codes, memory, streams, compression              */
+
 /** Version of the library at run time, e.g. "0.1.0". Static string. @since 0.1.0 */
 DLZ_API const char *dlz_version(void);
 /** DLZ_VERSION_NUMBER of the library at run time. @since 0.1.0 */
 DLZ_API int dlz_version_number(void);
 
-/* ------------------------------------------------------------------------ */
-/* Status codes.  Stable: never renumbered, only appended.                   */
-
+/** Status codes.  Stable: never renumbered, only appended. */
 enum {
     DLZ_OK = 0,
-    /** Normal event: nothing more to return. */
-    DLZ_END = 1,
     /** Bad argument, or a call that is not allowed in the handle's state. */
     DLZ_EMISUSE = -1,
     /** Input or output failed (see dlz_reader_syserr() for errno). */
@@ -97,6 +147,27 @@ enum {
 
 /** Static English text for a status code; never NULL. @since 0.1.0 */
 DLZ_API const char *dlz_strerror(int code);
+
+/** Releases a buffer or text the library handed over ("yours, release with
+    dlz_free()"); NULL allowed. @since 0.1.0 */
+DLZ_API void dlz_free(void *p);
+
+/** Zip compression methods (dlz_entry_info.method, dlz_writer_set_compression()). */
+#define DLZ_METHOD_STORE 0
+#define DLZ_METHOD_DEFLATE 8
+
+/** Flag of the JSON renderers (dlz_value_to_json(), dlz_normalizer_to_json()):
+    one item per line, indented by two spaces. */
+#define DLZ_JSON_PRETTY 0x1u
+
+/** The library's objects; each is described in its own section. */
+typedef struct dlz_array dlz_array;
+typedef struct dlz_reader dlz_reader;
+typedef struct dlz_writer dlz_writer;
+typedef struct dlz_editor dlz_editor;
+typedef struct dlz_value dlz_value;
+typedef struct dlz_normalizer dlz_normalizer;
+typedef struct dlz_params dlz_params;
 
 /* ------------------------------------------------------------------------ */
 /* Arrays                                                                    */
@@ -144,21 +215,23 @@ DLZ_API const char *dlz_generation_name(dlz_generation g);
  * The element at index (i0, i1, ...) is at buffer position sum(ik * stride[k]);
  * strides decide positions, the order letter is only what the file said.
  */
-typedef struct dlz_array dlz_array;
 
 /**
  * Creates a dense, zero-filled array.  @p order is 'c' (row-major) or 'f'
  * (column-major).  @p rank may be 0 (a scalar; @p shape may then be NULL).
  * On success *out is yours; release it with dlz_array_free().
  * @return DLZ_OK, DLZ_EMISUSE (bad dtype, rank, order or negative size),
- *         DLZ_ELIMIT (size overflows), DLZ_ENOMEM.  @since 0.1.0
+ *         DLZ_ELIMIT (the size in bytes overflows), DLZ_ENOMEM; the reason
+ *         is written to @p errbuf.  @since 0.1.0
  */
-DLZ_API int dlz_array_new(dlz_array **out, dlz_dtype dtype, int rank, const int64_t *shape,
-                          char order);
+DLZ_API int dlz_array_new(dlz_dtype dtype, int rank, const int64_t *shape, char order,
+                          dlz_array **out, char *errbuf, size_t errbuf_size);
 /** Releases an array; NULL is allowed. @since 0.1.0 */
 DLZ_API void dlz_array_free(dlz_array *a);
 
+/** Data type of the elements. @since 0.1.0 */
 DLZ_API dlz_dtype dlz_array_dtype(const dlz_array *a);
+/** Number of dimensions (0 for a scalar). @since 0.1.0 */
 DLZ_API int dlz_array_rank(const dlz_array *a);
 /** rank() sizes; borrowed, valid while the array lives. @since 0.1.0 */
 DLZ_API const int64_t *dlz_array_shape(const dlz_array *a);
@@ -168,12 +241,15 @@ DLZ_API const int64_t *dlz_array_strides(const dlz_array *a);
 DLZ_API char dlz_array_order(const dlz_array *a);
 /** Number of elements (product of the shape; 1 for a scalar). @since 0.1.0 */
 DLZ_API int64_t dlz_array_length(const dlz_array *a);
-/** The element buffer (native byte order); borrowed. @since 0.1.0 */
+/** The element buffer (native byte order); borrowed, valid while the array
+    lives; writable through dlz_array_data(). @since 0.1.0 */
 DLZ_API void *dlz_array_data(dlz_array *a);
+/** As dlz_array_data(), read-only. @since 0.1.0 */
 DLZ_API const void *dlz_array_cdata(const dlz_array *a);
 /** Size of the element buffer in bytes. @since 0.1.0 */
 DLZ_API size_t dlz_array_nbytes(const dlz_array *a);
-/** Allocation mode of the record the array was read from (DLZ_GEN_MIXED for new arrays). */
+/** Allocation mode of the record the array was read from (DLZ_GEN_MIXED for
+    new arrays). @since 0.1.0 */
 DLZ_API dlz_generation dlz_array_generation(const dlz_array *a);
 /** 1 if the array was stored GZIP-compressed (B.10), else 0. @since 0.1.0 */
 DLZ_API int dlz_array_was_compressed(const dlz_array *a);
@@ -185,6 +261,7 @@ DLZ_API int dlz_array_was_compressed(const dlz_array *a);
  * @return DLZ_OK or DLZ_EMISUSE (NULL or @p n too small).  @since 0.1.0
  */
 DLZ_API int dlz_array_to_f64(const dlz_array *a, double *out, size_t n);
+/** As dlz_array_to_f64(), rounded to float. @since 0.1.0 */
 DLZ_API int dlz_array_to_f32(const dlz_array *a, float *out, size_t n);
 
 /* ------------------------------------------------------------------------ */
@@ -225,8 +302,6 @@ typedef struct dlz_io {
 /* ------------------------------------------------------------------------ */
 /* Reader                                                                    */
 
-typedef struct dlz_reader dlz_reader;
-
 /** What was opened. */
 typedef enum dlz_kind {
     DLZ_KIND_UNKNOWN = 0,    /**< a zip archive whose configuration is neither */
@@ -262,8 +337,9 @@ DLZ_API dlz_reader *dlz_reader_new(void);
 /** Releases the reader, closing it first if open; NULL allowed. @since 0.1.0 */
 DLZ_API void dlz_reader_free(dlz_reader *r);
 
-/** Sets a limit (value >= 0) before opening. @return DLZ_OK or DLZ_EMISUSE. */
+/** Sets a limit (value >= 0) before opening. @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
 DLZ_API int dlz_reader_set_limit(dlz_reader *r, dlz_limit which, int64_t value);
+/** The limit in force, or -1 for an unknown limit. @since 0.1.0 */
 DLZ_API int64_t dlz_reader_get_limit(const dlz_reader *r, dlz_limit which);
 
 /**
@@ -296,17 +372,14 @@ DLZ_API DLZ_NODISCARD int dlz_reader_open_io(dlz_reader *r, const dlz_io *io, vo
  */
 DLZ_API int dlz_reader_close(dlz_reader *r);
 
-/** Last error of this reader: one line, borrowed, valid until the next call. */
+/** Last error of this reader: one line, borrowed, valid until the next call.
+    @since 0.1.0 */
 DLZ_API const char *dlz_reader_errmsg(const dlz_reader *r);
 /** errno of the last DLZ_EIO failure, else 0. @since 0.1.0 */
 DLZ_API int dlz_reader_syserr(const dlz_reader *r);
 
 /** What is open (DLZ_KIND_UNKNOWN if nothing is). @since 0.1.0 */
 DLZ_API dlz_kind dlz_reader_kind(const dlz_reader *r);
-
-/** Zip compression methods. */
-#define DLZ_METHOD_STORE 0
-#define DLZ_METHOD_DEFLATE 8
 
 /** One archive entry.  The name is borrowed from the handle it came from. */
 typedef struct dlz_entry_info {
@@ -319,7 +392,8 @@ typedef struct dlz_entry_info {
 
 /** Number of entries (0 for a bare array). @since 0.1.0 */
 DLZ_API int64_t dlz_reader_entry_count(const dlz_reader *r);
-/** Entry @p index in central-directory order; name valid until close. */
+/** Entry @p index in central-directory order; the name is valid until close.
+    @return DLZ_OK or DLZ_EMISUSE (not open, index out of range). @since 0.1.0 */
 DLZ_API int dlz_reader_entry_info(dlz_reader *r, int64_t index, dlz_entry_info *info);
 /** DLZ_OK if @p name is an entry, DLZ_ENOTFOUND if not. @since 0.1.0 */
 DLZ_API int dlz_reader_has_entry(dlz_reader *r, const char *name);
@@ -353,27 +427,60 @@ DLZ_API int dlz_reader_read_array(dlz_reader *r, dlz_array **out);
 /**
  * Reads any entry's uncompressed bytes.  *buf is yours (release with
  * dlz_free()); it has one extra NUL byte after *len bytes.
- * @return DLZ_OK, DLZ_ENOTFOUND, DLZ_ELIMIT (DLZ_LIMIT_RAW_ENTRY), ...
+ * @return DLZ_OK, DLZ_ENOTFOUND, DLZ_ELIMIT (DLZ_LIMIT_RAW_ENTRY), DLZ_EFORMAT
+ *         (a damaged entry), DLZ_EIO, DLZ_ENOMEM.  @since 0.1.0
  */
 DLZ_API int dlz_reader_read_entry(dlz_reader *r, const char *name, void **buf, size_t *len);
 
-/** normalizer.bin as raw bytes (see dlz_reader_read_entry()), DLZ_ENOTFOUND if absent. */
+/** normalizer.bin as bytes (see dlz_reader_read_entry()); DLZ_ENOTFOUND if
+    there is none. @since 0.1.0 */
 DLZ_API int dlz_reader_read_normalizer_raw(dlz_reader *r, void **buf, size_t *len);
+
+/**
+ * Reads normalizer.bin and decodes it with dlz_normalizer_decode(), arrays
+ * limited by DLZ_LIMIT_ARRAY_BYTES.  On success *out is yours
+ * (dlz_normalizer_free()); on failure it is NULL and dlz_reader_errmsg()
+ * describes the problem.
+ * @return DLZ_OK; DLZ_ENOTFOUND when there is no normalizer.bin; the codes of
+ *         dlz_reader_read_normalizer_raw() and dlz_normalizer_decode().
+ * @since 0.1.0
+ */
+DLZ_API int dlz_reader_read_normalizer(dlz_reader *r, dlz_normalizer **out);
 
 /** Number of objects/<key> entries. @since 0.1.0 */
 DLZ_API int64_t dlz_reader_object_count(dlz_reader *r);
-/** Key (without "objects/") of object @p index; borrowed, valid until close. */
+/** Key (without "objects/") of object @p index; borrowed, valid until close;
+    NULL when out of range. @since 0.1.0 */
 DLZ_API const char *dlz_reader_object_key(dlz_reader *r, int64_t index);
-/** objects/<key> as raw Java serialization bytes (see dlz_reader_read_entry()). */
+/** objects/<key> as Java serialization bytes (see dlz_reader_read_entry()).
+    @since 0.1.0 */
 DLZ_API int dlz_reader_read_object_raw(dlz_reader *r, const char *key, void **buf, size_t *len);
 
-/** Releases memory the library handed over; NULL allowed. @since 0.1.0 */
-DLZ_API void dlz_free(void *p);
+/**
+ * Reads objects/<key> and decodes it with dlz_value_decode() at the default
+ * depth.  On success *out is yours (dlz_value_free()); on failure it is NULL
+ * and dlz_reader_errmsg() names the entry, the byte offset and the problem.
+ * @return DLZ_OK; the codes of dlz_reader_read_object_raw() and
+ *         dlz_value_decode().  @since 0.1.0
+ */
+DLZ_API int dlz_reader_read_object(dlz_reader *r, const char *key, dlz_value **out);
+
+/**
+ * Builds the parameter table of the open archive from its configuration.json
+ * (see "Parameter table").  @p flags: 0, or DLZ_PARAMS_ASSUME_DENSE to lay
+ * out layers of unknown classes as dense layers.  On success *out is yours
+ * (dlz_params_free()).
+ * @return DLZ_OK, DLZ_EMISUSE (NULL argument, unknown flag, nothing open, a
+ *         bare array file), DLZ_EFORMAT (a key missing or of the wrong type,
+ *         sizes that overflow, a cycle or an unknown name in the graph...),
+ *         DLZ_EUNSUPPORTED (a layer or vertex whose parameter layout is
+ *         unknown), DLZ_ENOMEM; the reader's message names the layer.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_reader_read_params(dlz_reader *r, unsigned flags, dlz_params **out);
 
 /* ------------------------------------------------------------------------ */
 /* Writer                                                                    */
-
-typedef struct dlz_writer dlz_writer;
 
 /** Entry groups, as a bit mask, for dlz_writer_set_compression(). */
 #define DLZ_PART_CONFIGURATION 0x01u
@@ -386,7 +493,7 @@ typedef struct dlz_writer dlz_writer;
 /** A new writer, or NULL when out of memory. @since 0.1.0 */
 DLZ_API dlz_writer *dlz_writer_new(void);
 /** Releases the writer; an archive still open is discarded (a path target is
-    left untouched and its temporary file removed).  NULL allowed. */
+    left untouched and its temporary file removed).  NULL allowed. @since 0.1.0 */
 DLZ_API void dlz_writer_free(dlz_writer *w);
 
 /**
@@ -407,7 +514,8 @@ DLZ_API int dlz_writer_set_generation(dlz_writer *w, dlz_generation g);
 DLZ_API int dlz_writer_set_compression(dlz_writer *w, unsigned parts, int method, int level);
 
 /** Modification time written for every entry (Unix seconds, shown in local
-    time as DL4J does); default: the time of opening.  Before opening. */
+    time as DL4J does); default: the time of opening.  Before opening.
+    @since 0.1.0 */
 DLZ_API int dlz_writer_set_mtime(dlz_writer *w, int64_t unix_seconds);
 
 /**
@@ -441,21 +549,45 @@ DLZ_API int dlz_writer_put_configuration(dlz_writer *w, const char *json, size_t
  * dimension 1), always as a [1,N] 'c' row vector, as every DL4J expects.
  * NULL writes the no-parameter form (empty coefficients.bin + noParams.marker).
  * Required, right after the configuration.  The array is only read.
+ * @since 0.1.0
  */
 DLZ_API int dlz_writer_put_coefficients(dlz_writer *w, const dlz_array *a);
 
-/** Writes updaterState.bin from a vector, as [1,N]; optional, after the coefficients. */
+/** Writes updaterState.bin from a vector, as [1,N]; optional, after the
+    coefficients. @since 0.1.0 */
 DLZ_API int dlz_writer_put_updater(dlz_writer *w, const dlz_array *a);
 
-/** Writes normalizer.bin from raw bytes; optional, after the updater state. */
-DLZ_API int dlz_writer_put_normalizer(dlz_writer *w, const void *data, size_t len);
+/** Writes normalizer.bin from bytes (not checked); optional, after the updater
+    state. @since 0.1.0 */
+DLZ_API int dlz_writer_put_normalizer_raw(dlz_writer *w, const void *data, size_t len);
 
 /**
- * Writes objects/<key> from raw Java serialization bytes; optional, last.
- * Keys must be valid UTF-8, not empty, with no empty, "." or ".." segment, no
- * leading '/' and no backslash; each key at most once.
+ * Encodes @p n with dlz_normalizer_encode() and writes it as normalizer.bin,
+ * like dlz_writer_put_normalizer_raw().  @p n is only read.  An encoding
+ * failure leaves the archive as it was and is described by
+ * dlz_writer_errmsg().
+ * @return DLZ_OK; the codes of dlz_normalizer_encode() and
+ *         dlz_writer_put_normalizer_raw().  @since 0.1.0
  */
-DLZ_API int dlz_writer_put_object(dlz_writer *w, const char *key, const void *data, size_t len);
+DLZ_API int dlz_writer_put_normalizer(dlz_writer *w, const dlz_normalizer *n);
+
+/**
+ * Writes objects/<key> from Java serialization bytes (not checked); optional,
+ * last.  Keys must be valid UTF-8, not empty, with no empty, "." or ".."
+ * segment, no leading '/' and no backslash; each key at most once.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_writer_put_object_raw(dlz_writer *w, const char *key, const void *data, size_t len);
+
+/**
+ * Encodes @p v with dlz_value_encode() and writes it as objects/<key>, like
+ * dlz_writer_put_object_raw() (same order rules and key checks).  @p v is
+ * only read.  An encoding failure leaves the archive as it was and is
+ * described by dlz_writer_errmsg().
+ * @return DLZ_OK; the codes of dlz_value_encode() and
+ *         dlz_writer_put_object_raw().  @since 0.1.0
+ */
+DLZ_API int dlz_writer_put_object(dlz_writer *w, const char *key, const dlz_value *v);
 
 /** What was written: available after a successful dlz_writer_close(). */
 typedef struct dlz_save_result {
@@ -480,14 +612,18 @@ typedef struct dlz_save_result {
 DLZ_API DLZ_NODISCARD int dlz_writer_close(dlz_writer *w);
 
 /** Result of the last successful close; borrowed, valid until the writer is
-    opened again or freed; NULL before. */
+    opened again or freed; NULL before. @since 0.1.0 */
 DLZ_API const dlz_save_result *dlz_writer_result(const dlz_writer *w);
 
 /** For an archive written with dlz_writer_open_memory(), after close: the
-    bytes, borrowed until the writer is opened again or freed. */
+    bytes, borrowed until the writer is opened again or freed.
+    @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
 DLZ_API int dlz_writer_memory(const dlz_writer *w, const void **buf, size_t *len);
 
+/** Last error of this writer: one line, borrowed, valid until the next call.
+    @since 0.1.0 */
 DLZ_API const char *dlz_writer_errmsg(const dlz_writer *w);
+/** errno of the last DLZ_EIO failure, else 0. @since 0.1.0 */
 DLZ_API int dlz_writer_syserr(const dlz_writer *w);
 
 /* ------------------------------------------------------------------------ */
@@ -505,31 +641,63 @@ DLZ_API int dlz_writer_syserr(const dlz_writer *w);
  *
  *   1. dlz_editor_new(); 2. dlz_editor_open(e, path);
  *   3. dlz_editor_set_normalizer() / dlz_editor_put_object() /
- *      dlz_editor_remove_object() / dlz_editor_set_updater() ...
+ *      dlz_editor_set_updater() / dlz_editor_remove_normalizer() /
+ *      dlz_editor_remove_object() / dlz_editor_remove_updater() ...
  *   4. dlz_editor_commit() (or dlz_editor_commit_to() for another path);
  *   5. dlz_editor_free() (NULL-safe; discards uncommitted changes).
  */
-typedef struct dlz_editor dlz_editor;
 
 /** A new editor, or NULL when out of memory. @since 0.1.0 */
 DLZ_API dlz_editor *dlz_editor_new(void);
 /** Releases the editor, discarding staged changes; NULL allowed. @since 0.1.0 */
 DLZ_API void dlz_editor_free(dlz_editor *e);
-/** Opens the archive at @p path for editing (it must be a model archive). */
+/** Opens the archive at @p path for editing (it must be a model archive).
+    @return DLZ_OK or the codes of dlz_reader_open_path(). @since 0.1.0 */
 DLZ_API DLZ_NODISCARD int dlz_editor_open(dlz_editor *e, const char *path);
-/** The reader of the opened archive, to inspect it; borrowed until commit or free. */
+/** The reader of the opened archive, to inspect it; borrowed until commit or
+    free; NULL when the editor is not open. @since 0.1.0 */
 DLZ_API dlz_reader *dlz_editor_reader(dlz_editor *e);
-/** Stages normalizer.bin = @p data (copied now); NULL data removes it. */
-DLZ_API int dlz_editor_set_normalizer(dlz_editor *e, const void *data, size_t len);
-/** Stages objects/<key> = @p data (copied now), replacing an existing key in
-    place or adding it after the other objects.  Keys as dlz_writer_put_object(). */
-DLZ_API int dlz_editor_put_object(dlz_editor *e, const char *key, const void *data, size_t len);
-/** Stages the removal of objects/<key>; DLZ_ENOTFOUND if there is none. */
+
+/** Stages normalizer.bin = @p len bytes at @p data (copied now, not checked),
+    replacing any normalizer. @since 0.1.0 */
+DLZ_API int dlz_editor_set_normalizer_raw(dlz_editor *e, const void *data, size_t len);
+/**
+ * Encodes @p n with dlz_normalizer_encode() and stages it as normalizer.bin,
+ * like dlz_editor_set_normalizer_raw().  @p n is only read.
+ * @return DLZ_OK; DLZ_EMISUSE; the codes of dlz_normalizer_encode()
+ *         (DLZ_EUNSUPPORTED for JAVA_SERIALIZED), with nothing staged.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_editor_set_normalizer(dlz_editor *e, const dlz_normalizer *n);
+/** Stages the removal of normalizer.bin.  @return DLZ_OK, or DLZ_ENOTFOUND
+    when the archive has none (nothing is staged). @since 0.1.0 */
+DLZ_API int dlz_editor_remove_normalizer(dlz_editor *e);
+
+/** Stages objects/<key> = @p len bytes at @p data (copied now, not checked),
+    replacing an existing key in place or adding it after the other objects.
+    Keys as for dlz_writer_put_object_raw(). @since 0.1.0 */
+DLZ_API int dlz_editor_put_object_raw(dlz_editor *e, const char *key, const void *data, size_t len);
+/**
+ * Encodes @p v with dlz_value_encode() and stages it as objects/<key>, like
+ * dlz_editor_put_object_raw().  @p v is only read.
+ * @return DLZ_OK; DLZ_EMISUSE (bad key); the codes of dlz_value_encode(),
+ *         with nothing staged.  @since 0.1.0
+ */
+DLZ_API int dlz_editor_put_object(dlz_editor *e, const char *key, const dlz_value *v);
+/** Stages the removal of objects/<key>.  @return DLZ_OK, or DLZ_ENOTFOUND
+    when there is no such object. @since 0.1.0 */
 DLZ_API int dlz_editor_remove_object(dlz_editor *e, const char *key);
-/** Stages updaterState.bin = @p state, a vector written as [1,N] (borrowed:
-    it must stay valid until the commit); NULL strips the updater state. */
+
+/** Stages updaterState.bin = @p state, a vector (copied now), written as
+    [1,N] in the record generation of the archive's coefficients.
+    @return DLZ_OK, DLZ_EMISUSE (not a vector), DLZ_ENOMEM. @since 0.1.0 */
 DLZ_API int dlz_editor_set_updater(dlz_editor *e, const dlz_array *state);
-/** Modification time of new entries (Unix seconds); default: commit time. */
+/** Stages the removal of updaterState.bin.  @return DLZ_OK, or DLZ_ENOTFOUND
+    when the archive has no updater state. @since 0.1.0 */
+DLZ_API int dlz_editor_remove_updater(dlz_editor *e);
+
+/** Modification time of new entries (Unix seconds); default: commit time.
+    @since 0.1.0 */
 DLZ_API int dlz_editor_set_mtime(dlz_editor *e, int64_t unix_seconds);
 /**
  * Writes the changed archive over the original, atomically and durably.
@@ -538,14 +706,16 @@ DLZ_API int dlz_editor_set_mtime(dlz_editor *e, int64_t unix_seconds);
  */
 DLZ_API DLZ_NODISCARD int dlz_editor_commit(dlz_editor *e);
 /** As dlz_editor_commit(), but writes to @p path (atomically) and leaves the
-    original alone, even without staged changes. */
+    original alone, even without staged changes. @since 0.1.0 */
 DLZ_API DLZ_NODISCARD int dlz_editor_commit_to(dlz_editor *e, const char *path);
+/** Last error of this editor: one line, borrowed, valid until the next call.
+    @since 0.1.0 */
 DLZ_API const char *dlz_editor_errmsg(const dlz_editor *e);
+/** errno of the last DLZ_EIO failure, else 0. @since 0.1.0 */
 DLZ_API int dlz_editor_syserr(const dlz_editor *e);
 
 /* ------------------------------------------------------------------------ */
 /* Java objects (objects/<key>)                                              */
-/* BEGIN jser */
 /*
  * A codec for the part of Java Object Serialization that objects/<key>
  * entries use (DL4J's ModelSerializer.addObjectToFile() writes one
@@ -642,7 +812,6 @@ typedef enum dlz_value_type {
 } dlz_value_type;
 
 /** A node of a value tree (see above). */
-typedef struct dlz_value dlz_value;
 
 /** Default nesting limit of dlz_value_decode(); the top-level value is level 1. */
 #define DLZ_VALUE_DEFAULT_DEPTH 64
@@ -657,16 +826,12 @@ typedef struct dlz_value dlz_value;
 DLZ_API const char *dlz_value_type_name(dlz_value_type type);
 
 /**
- * Constructors.  Each returns a new node (yours; release it with
- * dlz_value_free() or hand it to a container), or NULL when out of memory.
- * dlz_value_new_string() copies @p len bytes of UTF-8 (NUL bytes allowed;
- * @p utf8 may be NULL when @p len is 0) and also returns NULL when they are
- * not UTF-8 (overlong forms, code points above U+10FFFF and truncated
- * sequences are refused; 3-byte surrogates are accepted, see above).
- * dlz_value_new_boolean() stores true for any nonzero @p v.  @since 0.1.0
+ * Constructors of scalars.  Each returns a new node (yours; release it with
+ * dlz_value_free() or hand it to a container), or NULL when out of memory,
+ * their only failure.  dlz_value_new_boolean() stores true for any nonzero
+ * @p v.  @since 0.1.0
  */
 DLZ_API dlz_value *dlz_value_new_null(void);
-DLZ_API dlz_value *dlz_value_new_string(const char *utf8, size_t len);
 DLZ_API dlz_value *dlz_value_new_int(int32_t v);
 DLZ_API dlz_value *dlz_value_new_long(int64_t v);
 DLZ_API dlz_value *dlz_value_new_double(double v);
@@ -677,17 +842,30 @@ DLZ_API dlz_value *dlz_value_new_boolean(int v);
 DLZ_API dlz_value *dlz_value_new_char(uint16_t v);
 
 /**
+ * A new String from @p len bytes of UTF-8 (copied; NUL bytes allowed; @p utf8
+ * may be NULL when @p len is 0).  Overlong forms, code points above U+10FFFF
+ * and truncated sequences are refused; 3-byte surrogates are accepted (see
+ * above).  On success *out is yours.
+ * @return DLZ_OK, DLZ_EMISUSE (NULL arguments), DLZ_EFORMAT (not UTF-8, with
+ *         the byte offset in @p errbuf), DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_value_new_string(const char *utf8, size_t len, dlz_value **out, char *errbuf,
+                                 size_t errbuf_size);
+
+/**
  * A new array of @p type.  For the primitive array types, @p n elements of
  * the C type listed at dlz_value_type are copied from @p elems (which may be
  * NULL when @p n is 0; boolean elements are stored as 0 or 1).  For
  * DLZ_VALUE_STRING_ARRAY, @p elems is an array of @p n NUL-terminated UTF-8
  * strings, each copied, a NULL entry giving a null item.  For
  * DLZ_VALUE_OBJECT_ARRAY, @p elems must be NULL and @p n 0: add items with
- * dlz_value_append().  Returns NULL for any other type, for invalid UTF-8,
- * for @p n above 2147483647 (Java's limit) and when out of memory.
- * @since 0.1.0
+ * dlz_value_append().  On success *out is yours.
+ * @return DLZ_OK, DLZ_EMISUSE (a type that is not an array, NULL elements),
+ *         DLZ_EFORMAT (a string that is not UTF-8), DLZ_ELIMIT (@p n above
+ *         2147483647, Java's limit), DLZ_ENOMEM.  @since 0.1.0
  */
-DLZ_API dlz_value *dlz_value_new_array(dlz_value_type type, const void *elems, size_t n);
+DLZ_API int dlz_value_new_array(dlz_value_type type, const void *elems, size_t n, dlz_value **out,
+                                char *errbuf, size_t errbuf_size);
 
 /** A new empty ArrayList, or NULL when out of memory. @since 0.1.0 */
 DLZ_API dlz_value *dlz_value_new_list(void);
@@ -766,7 +944,8 @@ DLZ_API const dlz_value *dlz_value_map_key(const dlz_value *v, size_t i);
 DLZ_API const dlz_value *dlz_value_map_value(const dlz_value *v, size_t i);
 
 /** The value stored under a key equal to @p key (equality as in
-    dlz_value_map_put()); borrowed; NULL when absent or @p map is not a map. */
+    dlz_value_map_put()); borrowed; NULL when absent or @p map is not a map.
+    @since 0.1.0 */
 DLZ_API const dlz_value *dlz_value_map_get(const dlz_value *map, const dlz_value *key);
 
 /** For an OPAQUE node: the Java name of the first unsupported class
@@ -797,8 +976,8 @@ DLZ_API int dlz_value_equal(const dlz_value *a, const dlz_value *b);
  * @param out          receives the tree (yours; dlz_value_free()), or NULL
  *                     on failure
  * @param errbuf       receives one line "byte N: what was expected, what was
- *                     found" on failure (truncated to @p errcap bytes with
- *                     its NUL); may be NULL
+ *                     found" on failure (truncated to @p errbuf_size bytes
+ *                     with its NUL); may be NULL
  * @return DLZ_OK (an unsupported class gives an OPAQUE node, see above);
  *         DLZ_EMISUSE (NULL arguments, bad max_depth); DLZ_EFORMAT (not a
  *         serialization stream, truncated, malformed, wrong
@@ -807,7 +986,7 @@ DLZ_API int dlz_value_equal(const dlz_value *a, const dlz_value *b);
  *         reference cycle); DLZ_ELIMIT; DLZ_ENOMEM.  @since 0.1.0
  */
 DLZ_API int dlz_value_decode(const void *bytes, size_t len, int max_depth, dlz_value **out,
-                             char *errbuf, size_t errcap);
+                             char *errbuf, size_t errbuf_size);
 
 /**
  * Encodes a tree as one serialization stream (stream header, one object),
@@ -820,10 +999,7 @@ DLZ_API int dlz_value_decode(const void *bytes, size_t len, int max_depth, dlz_v
  *         DLZ_ENOMEM.  @since 0.1.0
  */
 DLZ_API int dlz_value_encode(const dlz_value *v, void **bytes, size_t *len, char *errbuf,
-                             size_t errcap);
-
-/** Flag for dlz_value_to_json(): one item per line, indented by two spaces. */
-#define DLZ_JSON_PRETTY 0x1u
+                             size_t errbuf_size);
 
 /**
  * Renders a tree as JSON text (UTF-8, no newline at the end), for display:
@@ -858,31 +1034,10 @@ DLZ_API int dlz_value_to_json(const dlz_value *v, unsigned flags, char **json, s
  *         DLZ_VALUE_MAX_DEPTH), DLZ_ENOMEM.  @since 0.1.0
  */
 DLZ_API int dlz_value_from_json(const char *json, size_t len, dlz_value **out, char *errbuf,
-                                size_t errcap);
-
-/**
- * Reads objects/<key> and decodes it with dlz_value_decode() at the default
- * depth.  On success *out is yours; on failure it is NULL and
- * dlz_reader_errmsg() names the entry, the byte offset and the problem.
- * @return the codes of dlz_reader_read_object_raw() and dlz_value_decode().
- * @since 0.1.0
- */
-DLZ_API int dlz_reader_read_object(dlz_reader *r, const char *key, dlz_value **out);
-
-/**
- * Encodes @p v with dlz_value_encode() and writes it as objects/<key> with
- * dlz_writer_put_object() (same order rules and key checks).  @p v is only
- * read.  An encoding failure leaves the archive as it was and is described
- * by dlz_writer_errmsg().
- * @return the codes of dlz_value_encode() and dlz_writer_put_object().
- * @since 0.1.0
- */
-DLZ_API int dlz_writer_put_object_value(dlz_writer *w, const char *key, const dlz_value *v);
-/* END jser */
+                                size_t errbuf_size);
 
 /* ------------------------------------------------------------------------ */
 /* Normalizers (normalizer.bin)                                              */
-/* BEGIN normalizer */
 /*
  * normalizer.bin holds the data normalizer DL4J applies to a network's inputs
  * (and, where it was fitted on them, its outputs): the stream
@@ -930,8 +1085,6 @@ typedef enum dlz_norm_strategy {
     DLZ_NORM_STRATEGY_MIN_MAX = 2      /**< scale [min, max] to [minRange, maxRange] */
 } dlz_norm_strategy;
 
-typedef struct dlz_normalizer dlz_normalizer;
-
 /** "STANDARDIZE", "MIN_MAX", ..., "CUSTOM", "JAVA_SERIALIZED"; NULL if unknown.
     Static string. @since 0.1.0 */
 DLZ_API const char *dlz_normalizer_type_name(dlz_norm_type type);
@@ -947,7 +1100,7 @@ DLZ_API const char *dlz_normalizer_type_name(dlz_norm_type type);
  *                    NULL on failure
  * @param errbuf      receives one line "normalizer: byte N: what was
  *                    expected, what was found" on failure (truncated to
- *                    @p errcap bytes with its NUL); may be NULL
+ *                    @p errbuf_size bytes with its NUL); may be NULL
  * Each array may take at most 1 GiB (dlz_reader_read_normalizer() uses the
  * reader's DLZ_LIMIT_ARRAY_BYTES instead).
  * @return DLZ_OK; DLZ_EMISUSE (NULL arguments); DLZ_EFORMAT (bad header,
@@ -958,7 +1111,7 @@ DLZ_API const char *dlz_normalizer_type_name(dlz_norm_type type);
  *         DLZ_ELIMIT (an array above the limit); DLZ_ENOMEM.  @since 0.1.0
  */
 DLZ_API int dlz_normalizer_decode(const void *bytes, size_t len, dlz_normalizer **out, char *errbuf,
-                                  size_t errcap);
+                                  size_t errbuf_size);
 
 /**
  * Encodes a normalizer as DL4J's NormalizerSerializer does.  Arrays are
@@ -974,7 +1127,7 @@ DLZ_API int dlz_normalizer_decode(const void *bytes, size_t len, dlz_normalizer 
  *         DLZ_ELIMIT; DLZ_ENOMEM.  @since 0.1.0
  */
 DLZ_API int dlz_normalizer_encode(const dlz_normalizer *n, void **bytes, size_t *len, char *errbuf,
-                                  size_t errcap);
+                                  size_t errbuf_size);
 
 /** Releases a normalizer; NULL allowed. @since 0.1.0 */
 DLZ_API void dlz_normalizer_free(dlz_normalizer *n);
@@ -1028,7 +1181,7 @@ DLZ_API int dlz_normalizer_stats(const dlz_normalizer *n, int labels, int index,
                                  dlz_norm_strategy *kind, const dlz_array **a, const dlz_array **b);
 
 /**
- * MULTI_HYBRID maps, for inputs (@p outputs 0) or outputs (@p outputs
+ * MULTI_HYBRID maps, for inputs (@p labels 0) or outputs (@p labels
  * nonzero), entry @p i in stream order, entries added by the builders at the
  * end: statistics (index, kind, the two arrays) and per-index strategies
  * (index, kind, minRange and maxRange of MIN_MAX).  An index a stream
@@ -1039,22 +1192,22 @@ DLZ_API int dlz_normalizer_stats(const dlz_normalizer *n, int labels, int index,
  * @return DLZ_OK or DLZ_EMISUSE (not MULTI_HYBRID, @p i out of range).
  * @since 0.1.0
  */
-DLZ_API int dlz_normalizer_hybrid_stats_count(const dlz_normalizer *n, int outputs);
-DLZ_API int dlz_normalizer_hybrid_stats_entry(const dlz_normalizer *n, int outputs, int i,
+DLZ_API int dlz_normalizer_hybrid_stats_count(const dlz_normalizer *n, int labels);
+DLZ_API int dlz_normalizer_hybrid_stats_entry(const dlz_normalizer *n, int labels, int i,
                                               int *index, dlz_norm_strategy *kind,
                                               const dlz_array **a, const dlz_array **b);
-DLZ_API int dlz_normalizer_hybrid_strategy_count(const dlz_normalizer *n, int outputs);
-DLZ_API int dlz_normalizer_hybrid_strategy_entry(const dlz_normalizer *n, int outputs, int i,
+DLZ_API int dlz_normalizer_hybrid_strategy_count(const dlz_normalizer *n, int labels);
+DLZ_API int dlz_normalizer_hybrid_strategy_entry(const dlz_normalizer *n, int labels, int i,
                                                  int *index, dlz_norm_strategy *kind,
                                                  double *min_range, double *max_range);
 
 /**
- * MULTI_HYBRID: the global strategy for inputs (@p outputs 0) or outputs,
+ * MULTI_HYBRID: the global strategy for inputs (@p labels 0) or outputs,
  * used for every index without a per-index strategy.  Out-pointers may be
  * NULL; the range is 0, 0 unless the kind is MIN_MAX.
  * @return DLZ_OK or DLZ_EMISUSE (not MULTI_HYBRID).  @since 0.1.0
  */
-DLZ_API int dlz_normalizer_hybrid_global(const dlz_normalizer *n, int outputs,
+DLZ_API int dlz_normalizer_hybrid_global(const dlz_normalizer *n, int labels,
                                          dlz_norm_strategy *kind, double *min_range,
                                          double *max_range);
 
@@ -1063,7 +1216,7 @@ DLZ_API int dlz_normalizer_hybrid_global(const dlz_normalizer *n, int outputs,
  * normalizer: its per-index strategy when the map has the index (even
  * NONE), else the global one.  @return DLZ_OK or DLZ_EMISUSE.  @since 0.1.0
  */
-DLZ_API int dlz_normalizer_hybrid_strategy_for(const dlz_normalizer *n, int outputs, int index,
+DLZ_API int dlz_normalizer_hybrid_strategy_for(const dlz_normalizer *n, int labels, int index,
                                                dlz_norm_strategy *kind, double *min_range,
                                                double *max_range);
 
@@ -1081,41 +1234,46 @@ DLZ_API const void *dlz_normalizer_custom_body(const dlz_normalizer *n, size_t *
  * adjusted as described above.  On success *out is yours
  * (dlz_normalizer_free()).
  * @return DLZ_OK; DLZ_EMISUSE (NULL or invalid arguments, counts above
- *         65535); DLZ_ENOMEM.  @since 0.1.0
+ *         65535, with the reason in @p errbuf); DLZ_ENOMEM.  @since 0.1.0
  */
-DLZ_API int dlz_normalizer_new_standardize(dlz_normalizer **out, const dlz_array *mean,
-                                           const dlz_array *std, const dlz_array *label_mean,
-                                           const dlz_array *label_std);
-DLZ_API int dlz_normalizer_new_min_max(dlz_normalizer **out, double target_min, double target_max,
-                                       const dlz_array *min, const dlz_array *max,
-                                       const dlz_array *label_min, const dlz_array *label_max);
+DLZ_API int dlz_normalizer_new_standardize(const dlz_array *mean, const dlz_array *std,
+                                           const dlz_array *label_mean, const dlz_array *label_std,
+                                           dlz_normalizer **out, char *errbuf, size_t errbuf_size);
+/** MIN_MAX: scales [min, max] to [target_min, target_max]. @since 0.1.0 */
+DLZ_API int dlz_normalizer_new_min_max(double target_min, double target_max, const dlz_array *min,
+                                       const dlz_array *max, const dlz_array *label_min,
+                                       const dlz_array *label_max, dlz_normalizer **out,
+                                       char *errbuf, size_t errbuf_size);
 /** No arrays; ImagePreProcessingScaler(minRange, maxRange) with maxPixelVal
     (255 for 8-bit images). @since 0.1.0 */
-DLZ_API int dlz_normalizer_new_image_min_max(dlz_normalizer **out, double min_range,
-                                             double max_range, double max_pixel_value);
+DLZ_API int dlz_normalizer_new_image_min_max(double min_range, double max_range,
+                                             double max_pixel_value, dlz_normalizer **out,
+                                             char *errbuf, size_t errbuf_size);
 /** @p num_inputs >= 1 pairs in @p means / @p stds; @p label_means NULL (and
     @p num_outputs 0) for no labels. @since 0.1.0 */
-DLZ_API int dlz_normalizer_new_multi_standardize(dlz_normalizer **out, int num_inputs,
-                                                 const dlz_array *const *means,
+DLZ_API int dlz_normalizer_new_multi_standardize(int num_inputs, const dlz_array *const *means,
                                                  const dlz_array *const *stds, int num_outputs,
                                                  const dlz_array *const *label_means,
-                                                 const dlz_array *const *label_stds);
-DLZ_API int dlz_normalizer_new_multi_min_max(dlz_normalizer **out, double target_min,
-                                             double target_max, int num_inputs,
-                                             const dlz_array *const *mins,
-                                             const dlz_array *const *maxs, int num_outputs,
-                                             const dlz_array *const *label_mins,
-                                             const dlz_array *const *label_maxs);
+                                                 const dlz_array *const *label_stds,
+                                                 dlz_normalizer **out, char *errbuf,
+                                                 size_t errbuf_size);
+/** MULTI_MIN_MAX: as dlz_normalizer_new_multi_standardize(), with min and max
+    pairs and the target range. @since 0.1.0 */
+DLZ_API int dlz_normalizer_new_multi_min_max(
+    double target_min, double target_max, int num_inputs, const dlz_array *const *mins,
+    const dlz_array *const *maxs, int num_outputs, const dlz_array *const *label_mins,
+    const dlz_array *const *label_maxs, dlz_normalizer **out, char *errbuf, size_t errbuf_size);
 /** CUSTOM: @p strategy_class (NUL-terminated UTF-8 of the Basic Multilingual
     Plane, 1..65535 bytes, no NUL) and @p len body bytes, both copied.
     @since 0.1.0 */
-DLZ_API int dlz_normalizer_new_custom(dlz_normalizer **out, const char *strategy_class,
-                                      const void *body, size_t len);
+DLZ_API int dlz_normalizer_new_custom(const char *strategy_class, const void *body, size_t len,
+                                      dlz_normalizer **out, char *errbuf, size_t errbuf_size);
 
 /**
  * MULTI_HYBRID builders.  dlz_normalizer_new_hybrid() makes one with empty
- * maps and no global strategies.  The setters work on any MULTI_HYBRID
- * normalizer, for inputs (@p outputs 0) or outputs:
+ * maps and no global strategies (NULL only when out of memory).  The setters
+ * work on any MULTI_HYBRID normalizer, for inputs (@p labels 0) or outputs
+ * (@p labels nonzero):
  *  - _set_stats: statistics for an index (kind STANDARDIZE: mean and std;
  *    MIN_MAX: min and max; arrays copied as for the constructors), replacing
  *    an entry with that index in place or adding one at the end;
@@ -1127,18 +1285,20 @@ DLZ_API int dlz_normalizer_new_custom(dlz_normalizer **out, const char *strategy
  * Java's HashMap, as DL4J writes it (by bucket, then insertion order; Java
  * differs only for more than 8 indices congruent modulo 64 or more buckets).
  * @return DLZ_OK; DLZ_EMISUSE (NULL, not MULTI_HYBRID, bad kind or arrays,
- *         more than 65535 entries); DLZ_ENOMEM (the normalizer is unchanged).
+ *         more than 65535 entries, with the reason in @p errbuf); DLZ_ENOMEM
+ *         (the normalizer is unchanged).
  * @since 0.1.0
  */
-DLZ_API int dlz_normalizer_new_hybrid(dlz_normalizer **out);
-DLZ_API int dlz_normalizer_hybrid_set_stats(dlz_normalizer *n, int outputs, int index,
+DLZ_API dlz_normalizer *dlz_normalizer_new_hybrid(void);
+DLZ_API int dlz_normalizer_hybrid_set_stats(dlz_normalizer *n, int labels, int index,
                                             dlz_norm_strategy kind, const dlz_array *a,
-                                            const dlz_array *b);
-DLZ_API int dlz_normalizer_hybrid_set_global(dlz_normalizer *n, int outputs, dlz_norm_strategy kind,
-                                             double min_range, double max_range);
-DLZ_API int dlz_normalizer_hybrid_set_strategy(dlz_normalizer *n, int outputs, int index,
+                                            const dlz_array *b, char *errbuf, size_t errbuf_size);
+DLZ_API int dlz_normalizer_hybrid_set_global(dlz_normalizer *n, int labels, dlz_norm_strategy kind,
+                                             double min_range, double max_range, char *errbuf,
+                                             size_t errbuf_size);
+DLZ_API int dlz_normalizer_hybrid_set_strategy(dlz_normalizer *n, int labels, int index,
                                                dlz_norm_strategy kind, double min_range,
-                                               double max_range);
+                                               double max_range, char *errbuf, size_t errbuf_size);
 
 /**
  * Applies the normalizer in place, with DL4J's arithmetic (below), to @p a,
@@ -1175,13 +1335,13 @@ DLZ_API int dlz_normalizer_hybrid_set_strategy(dlz_normalizer *n, int outputs, i
  *         statistics of a non-floating type); DLZ_ENOMEM.  @since 0.1.0
  */
 DLZ_API int dlz_normalizer_transform(const dlz_normalizer *n, int index, dlz_array *a, char *errbuf,
-                                     size_t errcap);
+                                     size_t errbuf_size);
 DLZ_API int dlz_normalizer_revert(const dlz_normalizer *n, int index, dlz_array *a, char *errbuf,
-                                  size_t errcap);
+                                  size_t errbuf_size);
 DLZ_API int dlz_normalizer_transform_labels(const dlz_normalizer *n, int index, dlz_array *a,
-                                            char *errbuf, size_t errcap);
+                                            char *errbuf, size_t errbuf_size);
 DLZ_API int dlz_normalizer_revert_labels(const dlz_normalizer *n, int index, dlz_array *a,
-                                         char *errbuf, size_t errcap);
+                                         char *errbuf, size_t errbuf_size);
 
 /**
  * Renders a normalizer as JSON (UTF-8, for display), numbers and strings as
@@ -1200,35 +1360,8 @@ DLZ_API int dlz_normalizer_revert_labels(const dlz_normalizer *n, int index, dlz
 DLZ_API int dlz_normalizer_to_json(const dlz_normalizer *n, unsigned flags, char **json,
                                    size_t *len);
 
-/**
- * Reads normalizer.bin and decodes it (arrays limited by the reader's
- * DLZ_LIMIT_ARRAY_BYTES).  On success *out is yours; on failure it is NULL
- * and dlz_reader_errmsg() describes the problem.
- * @return the codes of dlz_reader_read_normalizer_raw() (DLZ_ENOTFOUND when
- *         there is none) and dlz_normalizer_decode().  @since 0.1.0
- */
-DLZ_API int dlz_reader_read_normalizer(dlz_reader *r, dlz_normalizer **out);
-
-/**
- * Encodes @p n and writes it as normalizer.bin with dlz_writer_put_normalizer()
- * (same order rules).  An encoding failure leaves the archive as it was and
- * is described by dlz_writer_errmsg().  @since 0.1.0
- */
-DLZ_API int dlz_writer_put_normalizer_value(dlz_writer *w, const dlz_normalizer *n);
-
-/**
- * Encodes @p n and stages it as normalizer.bin with dlz_editor_set_normalizer().
- * @return DLZ_EMISUSE (NULL arguments); the codes of dlz_normalizer_encode()
- *         (DLZ_EUNSUPPORTED for JAVA_SERIALIZED, DLZ_ENOMEM: nothing is
- *         staged); the codes of dlz_editor_set_normalizer().  Failures are
- *         described by dlz_editor_errmsg().  @since 0.1.0
- */
-DLZ_API int dlz_editor_set_normalizer_value(dlz_editor *e, const dlz_normalizer *n);
-/* END normalizer */
-
 /* ------------------------------------------------------------------------ */
 /* Parameter table (configuration.json layouts)                              */
-/* BEGIN params */
 
 /**
  * The parameter table of a model: where every named parameter ("0/W",
@@ -1275,7 +1408,6 @@ DLZ_API int dlz_editor_set_normalizer_value(dlz_editor *e, const dlz_normalizer 
  * that can fail for a reason other than a bad argument take a non-const
  * handle and leave a one-line message in dlz_params_errmsg().
  */
-typedef struct dlz_params dlz_params;
 
 /** One parameter.  Strings are borrowed from the dlz_params handle and stay
     valid until dlz_params_free(). */
@@ -1338,26 +1470,7 @@ typedef struct dlz_layer_info {
 } dlz_layer_info;
 
 /**
- * Builds the parameter table of the open archive from its configuration.json.
- * On success *out is yours (release with dlz_params_free()).
- * @return DLZ_OK, DLZ_EMISUSE (NULL argument, nothing open, a bare array file),
- *         DLZ_EFORMAT (a key missing or of the wrong type, sizes that overflow,
- *         a cycle or an unknown name in the graph...), DLZ_EUNSUPPORTED (a layer
- *         or vertex whose parameter layout is unknown), DLZ_ENOMEM; the reader's
- *         message names the layer.  @since 0.1.0
- */
-DLZ_API int dlz_reader_read_params(dlz_reader *r, dlz_params **out);
-
-/**
- * As dlz_reader_read_params(), from configuration.json text of @p len bytes
- * (it need not be NUL-terminated).  On failure a one-line message is written
- * to @p errbuf (may be NULL) of @p errbuf_size bytes.  @since 0.1.0
- */
-DLZ_API int dlz_params_parse(const char *json, size_t len, dlz_params **out, char *errbuf,
-                             size_t errbuf_size);
-
-/**
- * Flag of dlz_reader_read_params2() and dlz_params_parse2(): lay out a layer of
+ * Flag of dlz_reader_read_params() and dlz_params_parse(): lay out a layer of
  * an unknown class (a custom layer) as a DenseLayer instead of failing.
  *
  * The parameter layout of a custom layer is defined by its Java class, which
@@ -1383,19 +1496,14 @@ DLZ_API int dlz_params_parse(const char *json, size_t len, dlz_params **out, cha
 #define DLZ_PARAMS_ASSUME_DENSE 0x1u
 
 /**
- * As dlz_reader_read_params() (which is this with @p flags 0), with @p flags:
- * 0 or DLZ_PARAMS_ASSUME_DENSE.
- * @return as dlz_reader_read_params(); DLZ_EMISUSE for an unknown flag bit.
- * @since 0.1.0
+ * As dlz_reader_read_params(), from configuration.json text of @p len bytes
+ * (it need not be NUL-terminated), with @p flags 0 or DLZ_PARAMS_ASSUME_DENSE.
+ * On success *out is yours (dlz_params_free()); on failure a one-line message
+ * is written to @p errbuf.
+ * @return as dlz_reader_read_params().  @since 0.1.0
  */
-DLZ_API int dlz_reader_read_params2(dlz_reader *r, unsigned flags, dlz_params **out);
-
-/**
- * As dlz_params_parse() (which is this with @p flags 0), with @p flags as for
- * dlz_reader_read_params2().  @since 0.1.0
- */
-DLZ_API int dlz_params_parse2(const char *json, size_t len, unsigned flags, dlz_params **out,
-                              char *errbuf, size_t errbuf_size);
+DLZ_API int dlz_params_parse(const char *json, size_t len, unsigned flags, dlz_params **out,
+                             char *errbuf, size_t errbuf_size);
 
 /** Number of layers / vertices whose layout was guessed (dlz_layer_info.assumed);
     always 0 without DLZ_PARAMS_ASSUME_DENSE.  @since 0.1.0 */
@@ -1414,7 +1522,8 @@ DLZ_API dlz_kind dlz_params_kind(const dlz_params *p);
 /** Number of parameters (0 for a model without parameters). @since 0.1.0 */
 DLZ_API size_t dlz_params_count(const dlz_params *p);
 
-/** Number of values all parameters need: the expected coefficients length. */
+/** Number of values all parameters need: the expected coefficients length.
+    @since 0.1.0 */
 DLZ_API int64_t dlz_params_total(const dlz_params *p);
 
 /** Fills @p info for parameter @p i (0 <= i < count).
@@ -1425,7 +1534,8 @@ DLZ_API int dlz_params_get(const dlz_params *p, size_t i, dlz_param_info *info);
     @return DLZ_OK, DLZ_ENOTFOUND or DLZ_EMISUSE. @since 0.1.0 */
 DLZ_API int dlz_params_find(const dlz_params *p, const char *name, size_t *index);
 
-/** Number of layers / vertices in the table, parameterless ones included. */
+/** Number of layers / vertices in the table, parameterless ones included.
+    @since 0.1.0 */
 DLZ_API size_t dlz_params_layer_count(const dlz_params *p);
 
 /** Fills @p info for layer @p i. @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
@@ -1500,7 +1610,8 @@ DLZ_API int dlz_params_updater_status(dlz_params *p);
 /** Number of updater blocks (0 when the layout is unknown). @since 0.1.0 */
 DLZ_API size_t dlz_params_updater_block_count(const dlz_params *p);
 
-/** Fills @p block for block @p i. @return DLZ_OK, DLZ_EMISUSE or the status. */
+/** Fills @p block for block @p i. @return DLZ_OK, DLZ_EMISUSE or the status.
+    @since 0.1.0 */
 DLZ_API int dlz_params_updater_block(dlz_params *p, size_t i, dlz_updater_block *block);
 
 /** Expected length of the updater state (0 when every updater is stateless),
@@ -1520,8 +1631,6 @@ DLZ_API int dlz_params_updater_check(dlz_params *p, const dlz_array *state);
  */
 DLZ_API int dlz_params_extract_state(dlz_params *p, size_t i, int k, const dlz_array *state,
                                      char order, dlz_array **out);
-
-/* END params */
 
 #ifdef __cplusplus
 }

@@ -216,42 +216,59 @@ static int nonzero_product(int rank, const int64_t *shape, int64_t *prod) {
     return 0;
 }
 
-int dlz_array_new(dlz_array **out, dlz_dtype dtype, int rank, const int64_t *shape, char order) {
+int dlz_array_new(dlz_dtype dtype, int rank, const int64_t *shape, char order, dlz_array **out,
+                  char *errbuf, size_t errbuf_size) {
+    dlzi_err err;
+    dlzi_err_clear(&err);
+    int rc = dlzi_array_new(dtype, rank, shape, order, out, &err);
+    return rc == DLZ_OK ? rc : dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
+}
+
+int dlzi_array_new(dlz_dtype dtype, int rank, const int64_t *shape, char order, dlz_array **out,
+                   dlzi_err *err) {
     if (out == NULL) {
-        return DLZ_EMISUSE;
+        return dlzi_err_set(err, DLZ_EMISUSE, "dlz_array_new: NULL out");
     }
     *out = NULL;
-    if (!dtype_ok(dtype) || rank < 0 || rank > DLZ_MAX_RANK || (rank > 0 && shape == NULL) ||
-        (order != 'c' && order != 'f')) {
-        return DLZ_EMISUSE;
+    if (!dtype_ok(dtype)) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "dlz_array_new: unknown data type %d", (int)dtype);
+    }
+    if (rank < 0 || rank > DLZ_MAX_RANK || (rank > 0 && shape == NULL)) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "dlz_array_new: rank %d%s is not 0..%d", rank,
+                            rank > 0 && shape == NULL ? " with a NULL shape" : "", DLZ_MAX_RANK);
+    }
+    if (order != 'c' && order != 'f') {
+        return dlzi_err_set(err, DLZ_EMISUSE, "dlz_array_new: order must be 'c' or 'f'");
     }
     int64_t length = 1, prod;
     for (int k = 0; k < rank; k++) {
         if (shape[k] < 0) {
-            return DLZ_EMISUSE;
+            return dlzi_err_set(err, DLZ_EMISUSE, "dlz_array_new: dimension %d is %" PRId64, k,
+                                shape[k]);
         }
         if (shape[k] == 0) {
             length = 0;
         }
     }
     if (nonzero_product(rank, shape, &prod) != 0) {
-        return DLZ_ELIMIT;
+        return dlzi_err_set(err, DLZ_ELIMIT, "dlz_array_new: the shape's product overflows");
     }
     if (length != 0) {
         length = prod;
     }
     size_t esz = dtypes[dtype].size;
     if ((uint64_t)length > SIZE_MAX / esz) {
-        return DLZ_ELIMIT;
+        return dlzi_err_set(err, DLZ_ELIMIT, "dlz_array_new: %" PRId64 " elements do not fit",
+                            length);
     }
     dlz_array *a = dlzi_calloc(1, sizeof *a);
     if (a == NULL) {
-        return DLZ_ENOMEM;
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
     }
     a->data = dlzi_calloc((size_t)length, esz);
     if (a->data == NULL) {
         dlzi_free(a);
-        return DLZ_ENOMEM;
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
     }
     a->dtype = dtype;
     a->rank = rank;
@@ -434,6 +451,34 @@ static void gather_f32(const dlz_array *a, float *out) {
         out += n;
         iter_next(&it);
     }
+}
+
+int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err) {
+    dlz_array *c;
+    int rc = dlzi_array_new(a->dtype, a->rank, a->shape, 'c', &c, err);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    const size_t esz = dtypes[a->dtype].size;
+    const unsigned char *src = a->data;
+    unsigned char *dst = c->data;
+    iter it;
+    iter_init(&it, a);
+    for (; it.rows > 0; it.rows--) {
+        const unsigned char *row = src + (size_t)it.pos * esz;
+        if (it.row_stride == 1) {
+            memcpy(dst, row, (size_t)it.row_len * esz);
+        } else {
+            for (int64_t i = 0; i < it.row_len; i++) {
+                memcpy(dst + (size_t)i * esz, row + (size_t)(i * it.row_stride) * esz, esz);
+            }
+        }
+        dst += (size_t)it.row_len * esz;
+        iter_next(&it);
+    }
+    c->generation = a->generation;
+    *out = c;
+    return DLZ_OK;
 }
 
 int dlz_array_to_f64(const dlz_array *a, double *out, size_t n) {
@@ -1274,13 +1319,16 @@ int dlzi_array_decode(dlzi_rd *rd, uint64_t max_bytes, dlz_array **out) {
     return DLZ_OK;
 }
 
-int dlzi_array_sniff(const unsigned char *p, size_t n) {
+int dlzi_array_sniff(const unsigned char *p, size_t n, dlz_generation *gen) {
     if (p == NULL || n < 2) {
         return 0;
     }
     size_t l = dlzi_get_be16(p);
     for (int g = 0; g < NUM_GENS; g++) {
         if (strlen(gen_names[g]) == l && n >= 2 + l && memcmp(p + 2, gen_names[g], l) == 0) {
+            if (gen != NULL) {
+                *gen = (dlz_generation)g;
+            }
             return 1;
         }
     }

@@ -21,15 +21,18 @@ typedef struct staged_object {
     int done; /* written during the commit */
 } staged_object;
 
+/* What is staged for the normalizer and the updater state. */
+typedef enum change { KEEP, SET, REMOVE } change;
+
 struct dlz_editor {
     dlzi_err err;
     char *path;
     dlz_reader *r;
-    int norm_state; /* 0 unchanged, 1 set, 2 remove */
-    unsigned char *norm;
+    change norm_change;
+    unsigned char *norm; /* with SET */
     size_t norm_len;
-    int upd_state; /* 0 unchanged, 1 set, 2 strip */
-    const dlz_array *upd;
+    change upd_change;
+    dlz_array *upd; /* with SET: our copy */
     staged_object *objs;
     size_t nobjs, capobjs;
     int mtime_set;
@@ -48,8 +51,9 @@ static void reset(dlz_editor *e) {
     dlzi_free(e->norm);
     e->norm = NULL;
     e->norm_len = 0;
-    e->norm_state = 0;
-    e->upd_state = 0;
+    e->norm_change = KEEP;
+    e->upd_change = KEEP;
+    dlz_array_free(e->upd);
     e->upd = NULL;
     for (size_t i = 0; i < e->nobjs; i++) {
         dlzi_free(e->objs[i].key);
@@ -133,25 +137,40 @@ static int need_open(dlz_editor *e, const char *fn) {
     return DLZ_OK;
 }
 
-int dlz_editor_set_normalizer(dlz_editor *e, const void *data, size_t len) {
-    int rc = need_open(e, "dlz_editor_set_normalizer");
+int dlz_editor_set_normalizer_raw(dlz_editor *e, const void *data, size_t len) {
+    int rc = need_open(e, "dlz_editor_set_normalizer_raw");
     if (rc != DLZ_OK) {
         return rc;
     }
-    unsigned char *copy = NULL;
-    if (data != NULL) {
-        copy = dlzi_malloc(len ? len : 1);
-        if (copy == NULL) {
-            return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
-        }
+    if (data == NULL && len > 0) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "dlz_editor_set_normalizer_raw: NULL data");
+    }
+    unsigned char *copy = dlzi_malloc(len ? len : 1);
+    if (copy == NULL) {
+        return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+    }
+    if (len > 0) {
         memcpy(copy, data, len);
-    } else if (dlz_reader_has_entry(e->r, "normalizer.bin") != DLZ_OK) {
-        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "%s has no normalizer.bin to remove", e->path);
     }
     dlzi_free(e->norm);
     e->norm = copy;
-    e->norm_len = data != NULL ? len : 0;
-    e->norm_state = data != NULL ? 1 : 2;
+    e->norm_len = len;
+    e->norm_change = SET;
+    return DLZ_OK;
+}
+
+int dlz_editor_remove_normalizer(dlz_editor *e) {
+    int rc = need_open(e, "dlz_editor_remove_normalizer");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (dlz_reader_has_entry(e->r, dlzi_part_name(DLZI_NORMALIZER)) != DLZ_OK) {
+        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "%s has no normalizer.bin to remove", e->path);
+    }
+    dlzi_free(e->norm);
+    e->norm = NULL;
+    e->norm_len = 0;
+    e->norm_change = REMOVE;
     return DLZ_OK;
 }
 
@@ -214,13 +233,13 @@ static int stage_object(dlz_editor *e, const char *key, const void *data, size_t
     return DLZ_OK;
 }
 
-int dlz_editor_put_object(dlz_editor *e, const char *key, const void *data, size_t len) {
-    int rc = need_open(e, "dlz_editor_put_object");
+int dlz_editor_put_object_raw(dlz_editor *e, const char *key, const void *data, size_t len) {
+    int rc = need_open(e, "dlz_editor_put_object_raw");
     if (rc != DLZ_OK) {
         return rc;
     }
     if (key == NULL || (data == NULL && len > 0)) {
-        return dlzi_err_set(&e->err, DLZ_EMISUSE, "dlz_editor_put_object: NULL key or data");
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "dlz_editor_put_object_raw: NULL key or data");
     }
     rc = dlzi_check_object_key(key, &e->err);
     if (rc != DLZ_OK) {
@@ -249,15 +268,36 @@ int dlz_editor_set_updater(dlz_editor *e, const dlz_array *state) {
     if (rc != DLZ_OK) {
         return rc;
     }
-    if (state != NULL) {
-        int r = state->rank;
-        if (!(r == 1 || (r == 2 && (state->shape[0] == 1 || state->shape[1] == 1)))) {
-            return dlzi_err_set(&e->err, DLZ_EMISUSE, "updater state must be a vector, not rank %d",
-                                r);
-        }
+    if (state == NULL) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "dlz_editor_set_updater: NULL state");
     }
-    e->upd = state;
-    e->upd_state = state != NULL ? 1 : 2;
+    int r = state->rank;
+    if (!(r == 1 || (r == 2 && (state->shape[0] == 1 || state->shape[1] == 1)))) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "updater state must be a vector, not rank %d", r);
+    }
+    dlz_array *copy;
+    rc = dlzi_array_copy(state, &copy, &e->err);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    dlz_array_free(e->upd);
+    e->upd = copy;
+    e->upd_change = SET;
+    return DLZ_OK;
+}
+
+int dlz_editor_remove_updater(dlz_editor *e) {
+    int rc = need_open(e, "dlz_editor_remove_updater");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (dlz_reader_has_entry(e->r, dlzi_part_name(DLZI_UPDATER)) != DLZ_OK) {
+        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "%s has no updaterState.bin to remove",
+                            e->path);
+    }
+    dlz_array_free(e->upd);
+    e->upd = NULL;
+    e->upd_change = REMOVE;
     return DLZ_OK;
 }
 
@@ -362,38 +402,18 @@ static int copy_raw(dlz_editor *e, zip_t *za, int64_t idx, dlzi_zw *zw) {
     return rc;
 }
 
-/* Order groups of DL4J's writeModel; entries of one group keep their order. */
-static int group_of(const char *name) {
-    if (strcmp(name, "configuration.json") == 0) {
-        return 0;
-    }
-    if (strcmp(name, "coefficients.bin") == 0) {
-        return 1;
-    }
-    if (strcmp(name, "noParams.marker") == 0) {
-        return 2;
-    }
-    if (strcmp(name, "updaterState.bin") == 0) {
-        return 3;
-    }
-    if (strcmp(name, "normalizer.bin") == 0) {
-        return 4;
-    }
-    if (strncmp(name, "objects/", 8) == 0) {
-        return 5;
-    }
-    return 6;
-}
-
 /* The record generation of coefficients.bin, from its first bytes, so that a
    new updater state matches it (JAVACPP archives stay readable by old DL4J). */
 static dlz_generation coefficients_generation(zip_t *za) {
     dlz_generation gen = DLZ_GEN_MIXED;
-    zip_file_t *zf = zip_fopen(za, "coefficients.bin", 0);
+    zip_file_t *zf = zip_fopen(za, dlzi_part_name(DLZI_COEFFICIENTS), 0);
     if (zf != NULL) {
-        unsigned char b[9];
-        if (zip_fread(zf, b, sizeof b) == (zip_int64_t)sizeof b && b[0] == 0 && b[1] == 7 &&
-            memcmp(b + 2, "JAVACPP", 7) == 0) {
+        unsigned char b[64];
+        zip_int64_t n = zip_fread(zf, b, sizeof b);
+        dlz_generation g;
+        /* INT shape info (0.x and JAVACPP records) stays readable by old DL4J
+           as JAVACPP; LONG shape info is written as MIXED_DATA_TYPES. */
+        if (n > 0 && dlzi_array_sniff(b, (size_t)n, &g) && g <= DLZ_GEN_JAVACPP) {
             gen = DLZ_GEN_JAVACPP;
         }
         zip_fclose(zf);
@@ -401,6 +421,15 @@ static dlz_generation coefficients_generation(zip_t *za) {
     return gen;
 }
 
+/* Writes a new entry of a part from memory with the part's default compression. */
+static int put_new(dlzi_zw *zw, dlzi_part part, const char *name, const void *data, size_t len) {
+    int method, level;
+    dlzi_part_compression(part, &method, &level);
+    return dlzi_put_bytes_entry(zw, name, method, level, data, len);
+}
+
+/* Writes the archive part by part, in DL4J's order; within a part the
+   original order, with staged changes in place of what they replace. */
 static int write_all(dlz_editor *e, dlzi_zw *zw) {
     zip_t *za = dlzi_reader_zip(e->r);
     int64_t n = dlz_reader_entry_count(e->r);
@@ -408,27 +437,26 @@ static int write_all(dlz_editor *e, dlzi_zw *zw) {
     for (size_t i = 0; i < e->nobjs; i++) {
         e->objs[i].done = 0;
     }
-    for (int g = 0; g <= 6 && rc == DLZ_OK; g++) {
+    for (int p = 0; p < DLZI_PART_COUNT && rc == DLZ_OK; p++) {
+        const dlzi_part part = (dlzi_part)p;
         for (int64_t i = 0; i < n && rc == DLZ_OK; i++) {
             const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
             if (name == NULL) {
                 return dlzi_err_set(&e->err, DLZ_EFORMAT, "zip directory: entry %" PRId64, i);
             }
-            if (group_of(name) != g || (name[0] != '\0' && name[strlen(name) - 1] == '/')) {
+            if (dlzi_part_of(name) != part || (name[0] != '\0' && name[strlen(name) - 1] == '/')) {
                 continue; /* directory entries are dropped: DL4J cannot read them */
             }
-            if (g == 3 && e->upd_state != 0) {
-                continue; /* replaced below or stripped */
+            if ((part == DLZI_UPDATER && e->upd_change != KEEP) ||
+                (part == DLZI_NORMALIZER && e->norm_change != KEEP)) {
+                continue; /* replaced below or removed */
             }
-            if (g == 4 && e->norm_state != 0) {
-                continue;
-            }
-            if (g == 5) {
-                staged_object *s = find_staged(e, name + 8);
+            if (part == DLZI_OBJECT) {
+                staged_object *s = find_staged(e, name + DLZI_OBJECT_PREFIX_LEN);
                 if (s != NULL) {
                     s->done = 1;
                     if (!s->remove) {
-                        rc = dlzi_put_bytes_entry(zw, name, DLZ_METHOD_DEFLATE, 6, s->data, s->len);
+                        rc = put_new(zw, part, name, s->data, s->len);
                     }
                     continue;
                 }
@@ -438,27 +466,24 @@ static int write_all(dlz_editor *e, dlzi_zw *zw) {
         if (rc != DLZ_OK) {
             break;
         }
-        if (g == 3 && e->upd_state == 1) {
-            dlz_generation gen = coefficients_generation(za);
-            rc = dlzi_put_array_entry(zw, "updaterState.bin", DLZ_METHOD_STORE, 0, gen, e->upd,
-                                      &e->err);
-        } else if (g == 4 && e->norm_state == 1) {
-            rc = dlzi_put_bytes_entry(zw, "normalizer.bin", DLZ_METHOD_DEFLATE, 6, e->norm,
-                                      e->norm_len);
-        } else if (g == 5) {
+        if (part == DLZI_UPDATER && e->upd_change == SET) {
+            int method, level;
+            dlzi_part_compression(part, &method, &level);
+            rc = dlzi_put_array_entry(zw, dlzi_part_name(part), method, level,
+                                      coefficients_generation(za), e->upd, &e->err);
+        } else if (part == DLZI_NORMALIZER && e->norm_change == SET) {
+            rc = put_new(zw, part, dlzi_part_name(part), e->norm, e->norm_len);
+        } else if (part == DLZI_OBJECT) {
             for (size_t k = 0; k < e->nobjs && rc == DLZ_OK; k++) {
                 staged_object *s = &e->objs[k];
                 if (s->done || s->remove) {
                     continue;
                 }
-                size_t kl = strlen(s->key);
-                char *name = dlzi_malloc(kl + 9);
+                char *name = dlzi_object_entry_name(s->key);
                 if (name == NULL) {
                     return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
                 }
-                memcpy(name, "objects/", 8);
-                memcpy(name + 8, s->key, kl + 1);
-                rc = dlzi_put_bytes_entry(zw, name, DLZ_METHOD_DEFLATE, 6, s->data, s->len);
+                rc = put_new(zw, part, name, s->data, s->len);
                 dlzi_free(name);
             }
         }
@@ -499,12 +524,9 @@ int dlz_editor_commit(dlz_editor *e) {
     if (rc != DLZ_OK) {
         return rc;
     }
-    if (e->norm_state == 0 && e->upd_state == 0 && e->nobjs == 0) {
+    if (e->norm_change == KEEP && e->upd_change == KEEP && e->nobjs == 0) {
         reset(e);
         return DLZ_OK;
-    }
-    if (e->upd_state == 2 && dlz_reader_has_entry(e->r, "updaterState.bin") != DLZ_OK) {
-        e->upd_state = 0; /* nothing to strip */
     }
     char *path = dlzi_strdup(e->path);
     if (path == NULL) {
@@ -525,9 +547,6 @@ int dlz_editor_commit_to(dlz_editor *e, const char *path) {
     }
     if (path == NULL) {
         return dlzi_err_set(&e->err, DLZ_EMISUSE, "NULL path");
-    }
-    if (e->upd_state == 2 && dlz_reader_has_entry(e->r, "updaterState.bin") != DLZ_OK) {
-        e->upd_state = 0;
     }
     rc = commit(e, path);
     if (rc == DLZ_OK) {

@@ -8,8 +8,6 @@ const char *dlz_strerror(int code) {
     switch (code) {
     case DLZ_OK:
         return "success";
-    case DLZ_END:
-        return "no more items";
     case DLZ_EMISUSE:
         return "bad argument or call in the wrong state";
     case DLZ_EIO:
@@ -61,6 +59,14 @@ int dlzi_err_sys(dlzi_err *err, int errnum, const char *fmt, ...) {
     err->code = DLZ_EIO;
     err->sys = errnum;
     return DLZ_EIO;
+}
+
+int dlzi_err_to_buf(const dlzi_err *err, int rc, char *errbuf, size_t errbuf_size) {
+    if (errbuf != NULL && errbuf_size > 0) {
+        snprintf(errbuf, errbuf_size, "%s",
+                 err != NULL && err->code != DLZ_OK ? err->msg : dlz_strerror(rc));
+    }
+    return rc;
 }
 
 void dlzi_err_clear(dlzi_err *err) {

@@ -39,6 +39,10 @@ int dlzi_err_vset(dlzi_err *err, int code, const char *fmt, va_list ap) DLZI_PRI
 /* DLZ_EIO with errno @p errnum; ": <strerror>" is appended. */
 int dlzi_err_sys(dlzi_err *err, int errnum, const char *fmt, ...) DLZI_PRINTF(3, 4);
 void dlzi_err_clear(dlzi_err *err);
+/* Copies the message of a failure with code rc to a caller's (errbuf,
+   errbuf_size) pair (errbuf may be NULL): err's message, or the code's text
+   when err holds none.  Returns rc. */
+int dlzi_err_to_buf(const dlzi_err *err, int rc, char *errbuf, size_t errbuf_size);
 /* Prefixes the current message with "<prefix>: " (keeps code and errno). */
 void dlzi_err_prefix(dlzi_err *err, const char *fmt, ...) DLZI_PRINTF(2, 3);
 
@@ -197,6 +201,10 @@ struct dlz_array {
 /* Consumer of encoded bytes. */
 typedef int (*dlzi_emit_fn)(void *ctx, const void *buf, size_t n);
 
+/* dlz_array_new() with the reason of a failure in err. */
+int dlzi_array_new(dlz_dtype dtype, int rank, const int64_t *shape, char order, dlz_array **out,
+                   dlzi_err *err);
+
 /* Decodes one array record from rd.  Every length is checked against the
    bytes remaining (when known) and against max_bytes before allocating; with
    an unknown size the buffer grows as data arrives.  Errors name rd->what and
@@ -213,8 +221,10 @@ int dlzi_array_encode(const dlz_array *a, dlz_generation gen, int row_vector, dl
 int dlzi_array_encoded_size(const dlz_array *a, dlz_generation gen, int row_vector, uint64_t *size,
                             dlzi_err *err);
 /* 1 if the first bytes look like an ND4J array record (a UTF allocation-mode
-   name), else 0. */
-int dlzi_array_sniff(const unsigned char *p, size_t n);
+   name), and then *gen (may be NULL) is the record's generation; else 0. */
+int dlzi_array_sniff(const unsigned char *p, size_t n, dlz_generation *gen);
+/* A dense 'c' copy of a (same dtype, shape and generation). */
+int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err);
 
 /* Value of element i (0 <= i < length) in logical 'c' order, as a double. */
 double dlzi_array_get_f64(const dlz_array *a, int64_t i);
@@ -223,6 +233,17 @@ float dlzi_half_to_float(uint16_t h);
 uint16_t dlzi_float_to_half(float f);
 float dlzi_bf16_to_float(uint16_t h);
 uint16_t dlzi_float_to_bf16(float f);
+
+/* ------------------------------------------------------------------------ */
+/* Record codecs used by the model layer (model.c)                           */
+
+/* Decodes a normalizer stream; arrays of more than max_bytes bytes are
+   refused; messages begin with what ("normalizer.bin"). */
+int dlzi_normalizer_decode(const void *bytes, size_t len, uint64_t max_bytes, const char *what,
+                           dlz_normalizer **out, dlzi_err *err);
+/* dlz_params_parse() with the reason of a failure in err. */
+int dlzi_params_parse(const char *json, size_t len, unsigned flags, dlz_params **out,
+                      dlzi_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* Streaming zip writer (zipwrite.c)                                         */
@@ -286,6 +307,39 @@ int dlzi_zw_finish(dlzi_zw *zw);
 void dlzi_zw_cleanup(dlzi_zw *zw);
 
 /* ------------------------------------------------------------------------ */
+/* Archive layout (layout.c), shared by reader.c, writer.c and edit.c        */
+
+/* The parts of a model archive, in DL4J's entry order. */
+typedef enum dlzi_part {
+    DLZI_CONFIGURATION, /* configuration.json */
+    DLZI_COEFFICIENTS,  /* coefficients.bin */
+    DLZI_NO_PARAMS,     /* noParams.marker */
+    DLZI_UPDATER,       /* updaterState.bin */
+    DLZI_NORMALIZER,    /* normalizer.bin */
+    DLZI_OBJECT,        /* objects/<key> */
+    DLZI_OTHER,         /* anything else: kept, after the rest */
+    DLZI_PART_COUNT
+} dlzi_part;
+
+#define DLZI_OBJECT_PREFIX "objects/"
+#define DLZI_OBJECT_PREFIX_LEN 8
+/* Compression level of deflated entries unless the caller chose one. */
+#define DLZI_DEFAULT_DEFLATE_LEVEL 6
+
+/* Entry name of a single-entry part, NULL for DLZI_OBJECT and DLZI_OTHER. */
+const char *dlzi_part_name(dlzi_part p);
+/* The part an entry belongs to (a name ending in '/' is a directory: OTHER). */
+dlzi_part dlzi_part_of(const char *name);
+/* The DLZ_PART_* bit that selects the part's compression (0 for OTHER). */
+unsigned dlzi_part_mask(dlzi_part p);
+/* Default compression: DEFLATE level 6 for text, STORE for arrays. */
+void dlzi_part_compression(dlzi_part p, int *method, int *level);
+/* "objects/" + key, allocated (dlzi_free()); NULL when out of memory. */
+char *dlzi_object_entry_name(const char *key);
+/* Checks an object key (see dlz_writer_put_object_raw()). */
+int dlzi_check_object_key(const char *key, dlzi_err *err);
+
+/* ------------------------------------------------------------------------ */
 /* Shared between reader.c, writer.c and edit.c                              */
 
 #include <zip.h>
@@ -296,8 +350,6 @@ zip_t *dlzi_reader_zip(dlz_reader *r);
 int dlzi_reader_fail(dlz_reader *r, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 int dlzi_writer_fail(dlz_writer *w, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 int dlzi_editor_fail(dlz_editor *e, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
-/* Checks an object key (see dlz_writer_put_object()). */
-int dlzi_check_object_key(const char *key, dlzi_err *err);
 /* Writes one entry from memory, or one array record as [1,N], through zw. */
 int dlzi_put_bytes_entry(dlzi_zw *zw, const char *name, int method, int level, const void *data,
                          size_t len);

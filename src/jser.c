@@ -218,12 +218,18 @@ static int utf8_next(const unsigned char *s, size_t n, size_t *i, uint32_t *cp) 
     return 0;
 }
 
-static int utf8_valid(const char *s, size_t n) {
+/* 1 when s[0..n) is UTF-8 (3-byte surrogates allowed); else 0 and *bad (may
+   be NULL) is the offset of the first invalid sequence. */
+static int utf8_valid_at(const char *s, size_t n, size_t *bad) {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     uint32_t cp;
     while (i < n) {
+        size_t at = i;
         if (utf8_next(u, n, &i, &cp) != 0) {
+            if (bad != NULL) {
+                *bad = at;
+            }
             return 0;
         }
     }
@@ -294,11 +300,35 @@ static dlz_value *new_string_raw(const char *s, size_t len) {
     return v;
 }
 
-dlz_value *dlz_value_new_string(const char *utf8, size_t len) {
-    if ((utf8 == NULL && len > 0) || len == SIZE_MAX || !utf8_valid(utf8, len)) {
-        return NULL;
+/* Writes a constructor's failure to the caller's buffer; returns code. */
+static int new_fail(int code, char *errbuf, size_t errbuf_size, const char *fmt, ...)
+    DLZI_PRINTF(4, 5);
+static int new_fail(int code, char *errbuf, size_t errbuf_size, const char *fmt, ...) {
+    dlzi_err err;
+    va_list ap;
+    va_start(ap, fmt);
+    dlzi_err_vset(&err, code, fmt, ap);
+    va_end(ap);
+    return dlzi_err_to_buf(&err, code, errbuf, errbuf_size);
+}
+
+int dlz_value_new_string(const char *utf8, size_t len, dlz_value **out, char *errbuf,
+                         size_t errbuf_size) {
+    if (out == NULL || (utf8 == NULL && len > 0) || len == SIZE_MAX) {
+        if (out != NULL) {
+            *out = NULL;
+        }
+        return new_fail(DLZ_EMISUSE, errbuf, errbuf_size, "dlz_value_new_string: %s",
+                        out == NULL ? "NULL out" : "NULL text or bad length");
     }
-    return new_string_raw(utf8, len);
+    *out = NULL;
+    size_t bad;
+    if (!utf8_valid_at(utf8, len, &bad)) {
+        return new_fail(DLZ_EFORMAT, errbuf, errbuf_size,
+                        "string: byte %zu: not UTF-8 (overlong, truncated or above U+10FFFF)", bad);
+    }
+    *out = new_string_raw(utf8, len);
+    return *out != NULL ? DLZ_OK : new_fail(DLZ_ENOMEM, errbuf, errbuf_size, "out of memory");
 }
 
 static dlz_value *new_scalar(dlz_value_type t, int64_t i) {
@@ -381,26 +411,8 @@ static dlz_value *new_prim_array(dlz_value_type type, const void *elems, size_t 
     return v;
 }
 
-dlz_value *dlz_value_new_array(dlz_value_type type, const void *elems, size_t n) {
-    if (n > JAVA_MAX_LEN || (elems == NULL && n > 0)) {
-        return NULL;
-    }
-    if (is_prim_array(type)) {
-        return new_prim_array(type, elems, n);
-    }
-    if (type == DLZ_VALUE_OBJECT_ARRAY) {
-        return elems == NULL && n == 0 ? node_new(type) : NULL;
-    }
-    if (type != DLZ_VALUE_STRING_ARRAY) {
-        return NULL;
-    }
-    const char *const *strs = elems;
-    for (size_t i = 0; i < n; i++) {
-        if (strs[i] != NULL && !utf8_valid(strs[i], strlen(strs[i]))) {
-            return NULL;
-        }
-    }
-    dlz_value *v = node_new(type);
+static dlz_value *new_string_array(const char *const *strs, size_t n) {
+    dlz_value *v = node_new(DLZ_VALUE_STRING_ARRAY);
     if (v == NULL || items_reserve(v, n) != DLZ_OK) {
         dlzi_free(v);
         return NULL;
@@ -419,6 +431,43 @@ dlz_value *dlz_value_new_array(dlz_value_type type, const void *elems, size_t n)
         v->height = 2;
     }
     return v;
+}
+
+int dlz_value_new_array(dlz_value_type type, const void *elems, size_t n, dlz_value **out,
+                        char *errbuf, size_t errbuf_size) {
+    if (out == NULL) {
+        return new_fail(DLZ_EMISUSE, errbuf, errbuf_size, "dlz_value_new_array: NULL out");
+    }
+    *out = NULL;
+    int is_strings = type == DLZ_VALUE_STRING_ARRAY;
+    if (!is_prim_array(type) && !is_strings && type != DLZ_VALUE_OBJECT_ARRAY) {
+        return new_fail(DLZ_EMISUSE, errbuf, errbuf_size,
+                        "dlz_value_new_array: type %d is not an array type", (int)type);
+    }
+    if (n > JAVA_MAX_LEN) {
+        return new_fail(DLZ_ELIMIT, errbuf, errbuf_size,
+                        "dlz_value_new_array: %zu elements, Java allows 2147483647", n);
+    }
+    if ((elems == NULL && n > 0) || (type == DLZ_VALUE_OBJECT_ARRAY && n > 0)) {
+        return new_fail(DLZ_EMISUSE, errbuf, errbuf_size, "dlz_value_new_array: %s",
+                        type == DLZ_VALUE_OBJECT_ARRAY
+                            ? "an Object[] starts empty: add items with dlz_value_append()"
+                            : "NULL elements");
+    }
+    if (is_strings) {
+        const char *const *strs = elems;
+        for (size_t i = 0; i < n; i++) {
+            size_t bad;
+            if (strs[i] != NULL && !utf8_valid_at(strs[i], strlen(strs[i]), &bad)) {
+                return new_fail(DLZ_EFORMAT, errbuf, errbuf_size,
+                                "String[] item %zu: byte %zu: not UTF-8", i, bad);
+            }
+        }
+    }
+    *out = is_strings            ? new_string_array(elems, n)
+           : is_prim_array(type) ? new_prim_array(type, elems, n)
+                                 : node_new(type);
+    return *out != NULL ? DLZ_OK : new_fail(DLZ_ENOMEM, errbuf, errbuf_size, "out of memory");
 }
 
 int dlz_value_append(dlz_value *c, dlz_value *item) {
@@ -1087,18 +1136,18 @@ typedef struct dec {
     size_t cyclic_off;
     int stop; /* opaque, and the rest cannot be delimited */
     char *errbuf;
-    size_t errcap;
+    size_t errbuf_size;
 } dec;
 
 static int dfail(dec *d, int code, size_t off, const char *fmt, ...) DLZI_PRINTF(4, 5);
 
 static int dfail(dec *d, int code, size_t off, const char *fmt, ...) {
-    if (d->errbuf != NULL && d->errcap > 0) {
-        int n = snprintf(d->errbuf, d->errcap, "byte %zu: ", off);
-        if (n >= 0 && (size_t)n < d->errcap) {
+    if (d->errbuf != NULL && d->errbuf_size > 0) {
+        int n = snprintf(d->errbuf, d->errbuf_size, "byte %zu: ", off);
+        if (n >= 0 && (size_t)n < d->errbuf_size) {
             va_list ap;
             va_start(ap, fmt);
-            vsnprintf(d->errbuf + n, d->errcap - (size_t)n, fmt, ap);
+            vsnprintf(d->errbuf + n, d->errbuf_size - (size_t)n, fmt, ap);
             va_end(ap);
         }
     }
@@ -2101,12 +2150,12 @@ static void dec_cleanup(dec *d, const dlz_value *keep) {
 }
 
 int dlz_value_decode(const void *bytes, size_t len, int max_depth, dlz_value **out, char *errbuf,
-                     size_t errcap) {
+                     size_t errbuf_size) {
     dec d;
     memset(&d, 0, sizeof d);
     d.errbuf = errbuf;
-    d.errcap = errcap;
-    if (errbuf != NULL && errcap > 0) {
+    d.errbuf_size = errbuf_size;
+    if (errbuf != NULL && errbuf_size > 0) {
         errbuf[0] = '\0';
     }
     if (out == NULL || (bytes == NULL && len > 0) || max_depth < 0 ||
@@ -2192,16 +2241,16 @@ typedef struct enc {
     strent *st;
     size_t st_n, st_cap;
     char *errbuf;
-    size_t errcap;
+    size_t errbuf_size;
 } enc;
 
 static int efail(enc *e, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 
 static int efail(enc *e, int code, const char *fmt, ...) {
-    if (e->errbuf != NULL && e->errcap > 0) {
+    if (e->errbuf != NULL && e->errbuf_size > 0) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(e->errbuf, e->errcap, fmt, ap);
+        vsnprintf(e->errbuf, e->errbuf_size, fmt, ap);
         va_end(ap);
     }
     return code;
@@ -2664,12 +2713,13 @@ static int write_value(enc *e, const dlz_value *v) {
     }
 }
 
-int dlz_value_encode(const dlz_value *v, void **bytes, size_t *len, char *errbuf, size_t errcap) {
+int dlz_value_encode(const dlz_value *v, void **bytes, size_t *len, char *errbuf,
+                     size_t errbuf_size) {
     enc e;
     memset(&e, 0, sizeof e);
     e.errbuf = errbuf;
-    e.errcap = errcap;
-    if (errbuf != NULL && errcap > 0) {
+    e.errbuf_size = errbuf_size;
+    if (errbuf != NULL && errbuf_size > 0) {
         errbuf[0] = '\0';
     }
     if (bytes != NULL) {
@@ -3080,16 +3130,16 @@ static int from_json(json_t *j, int depth, dlz_value **out) {
 }
 
 int dlz_value_from_json(const char *json, size_t len, dlz_value **out, char *errbuf,
-                        size_t errcap) {
-    if (errbuf != NULL && errcap > 0) {
+                        size_t errbuf_size) {
+    if (errbuf != NULL && errbuf_size > 0) {
         errbuf[0] = '\0';
     }
     if (out != NULL) {
         *out = NULL;
     }
     if (out == NULL || (json == NULL && len > 0)) {
-        if (errbuf != NULL && errcap > 0) {
-            snprintf(errbuf, errcap, "dlz_value_from_json: NULL argument");
+        if (errbuf != NULL && errbuf_size > 0) {
+            snprintf(errbuf, errbuf_size, "dlz_value_from_json: NULL argument");
         }
         return DLZ_EMISUSE;
     }
@@ -3097,63 +3147,17 @@ int dlz_value_from_json(const char *json, size_t len, dlz_value **out, char *err
     json_t *root = json_loadb(json ? json : "", len,
                               JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        if (errbuf != NULL && errcap > 0) {
-            snprintf(errbuf, errcap, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        if (errbuf != NULL && errbuf_size > 0) {
+            snprintf(errbuf, errbuf_size, "line %d, column %d: %s", jerr.line, jerr.column,
+                     jerr.text);
         }
         return DLZ_EFORMAT;
     }
     int rc = from_json(root, 1, out);
     json_decref(root);
-    if (rc != DLZ_OK && errbuf != NULL && errcap > 0) {
-        snprintf(errbuf, errcap, "%s",
+    if (rc != DLZ_OK && errbuf != NULL && errbuf_size > 0) {
+        snprintf(errbuf, errbuf_size, "%s",
                  rc == DLZ_ELIMIT ? "JSON nested deeper than 256 levels" : "out of memory");
     }
-    return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Archive glue                                                              */
-
-int dlz_reader_read_object(dlz_reader *r, const char *key, dlz_value **out) {
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (r == NULL) {
-        return DLZ_EMISUSE;
-    }
-    if (out == NULL) {
-        return dlzi_reader_fail(r, DLZ_EMISUSE, "dlz_reader_read_object: NULL out");
-    }
-    void *buf = NULL;
-    size_t len = 0;
-    int rc = dlz_reader_read_object_raw(r, key, &buf, &len);
-    if (rc != DLZ_OK) {
-        return rc;
-    }
-    char msg[400];
-    rc = dlz_value_decode(buf, len, 0, out, msg, sizeof msg);
-    dlz_free(buf);
-    if (rc != DLZ_OK) {
-        return dlzi_reader_fail(r, rc, "objects/%s: %s", key, msg);
-    }
-    return DLZ_OK;
-}
-
-int dlz_writer_put_object_value(dlz_writer *w, const char *key, const dlz_value *v) {
-    if (w == NULL) {
-        return DLZ_EMISUSE;
-    }
-    if (v == NULL) {
-        return dlzi_writer_fail(w, DLZ_EMISUSE, "dlz_writer_put_object_value: NULL value");
-    }
-    void *buf;
-    size_t len;
-    char msg[400];
-    int rc = dlz_value_encode(v, &buf, &len, msg, sizeof msg);
-    if (rc != DLZ_OK) {
-        return dlzi_writer_fail(w, rc, "objects/%s: %s", key ? key : "(null)", msg);
-    }
-    rc = dlz_writer_put_object(w, key, buf, len);
-    dlz_free(buf);
     return rc;
 }

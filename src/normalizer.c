@@ -111,17 +111,6 @@ static int bad(dlzi_err *err, int code, const char *what, int64_t at, const char
     return dlzi_err_set(err, code, "%s: byte %" PRId64 ": %s", what, at, msg);
 }
 
-/* Copies the message of err into a caller's buffer. */
-static void to_errbuf(const dlzi_err *err, int rc, char *errbuf, size_t errcap) {
-    if (errbuf != NULL && errcap > 0) {
-        const char *m = err->code != DLZ_OK ? err->msg : dlz_strerror(rc);
-        size_t n = strlen(m);
-        n = n < errcap ? n : errcap - 1;
-        memcpy(errbuf, m, n);
-        errbuf[n] = '\0';
-    }
-}
-
 static int is_floating(dlz_dtype t) {
     return t == DLZ_DTYPE_FLOAT || t == DLZ_DTYPE_DOUBLE || t == DLZ_DTYPE_HALF ||
            t == DLZ_DTYPE_BFLOAT16;
@@ -162,24 +151,6 @@ static int64_t elem_pos(const dlz_array *a, int64_t i) {
         }
     }
     return pos;
-}
-
-/* A dense 'c' copy of src (same dtype, shape and generation). */
-static int copy_array(const dlz_array *src, dlz_array **out) {
-    dlz_array *a;
-    int rc = dlz_array_new(&a, src->dtype, src->rank, src->shape, 'c');
-    if (rc != DLZ_OK) {
-        return rc;
-    }
-    size_t esz = dlz_dtype_size(src->dtype);
-    const unsigned char *s = src->data;
-    unsigned char *d = a->data;
-    for (int64_t i = 0; i < src->length; i++) {
-        memcpy(d + (size_t)i * esz, s + (size_t)elem_pos(src, i) * esz, esz);
-    }
-    a->generation = src->generation;
-    *out = a;
-    return DLZ_OK;
 }
 
 /* 1e-5 rounded to a floating type (as Nd4j.scalar(type, 1e-5)), as a double. */
@@ -642,18 +613,18 @@ int dlz_normalizer_stats(const dlz_normalizer *n, int labels, int index, dlz_nor
     return DLZ_OK;
 }
 
-int dlz_normalizer_hybrid_stats_count(const dlz_normalizer *n, int outputs) {
-    return n != NULL && n->type == DLZ_NORM_MULTI_HYBRID ? (int)n->side[outputs != 0].nstats : 0;
+int dlz_normalizer_hybrid_stats_count(const dlz_normalizer *n, int labels) {
+    return n != NULL && n->type == DLZ_NORM_MULTI_HYBRID ? (int)n->side[labels != 0].nstats : 0;
 }
 
-int dlz_normalizer_hybrid_stats_entry(const dlz_normalizer *n, int outputs, int i, int *index,
+int dlz_normalizer_hybrid_stats_entry(const dlz_normalizer *n, int labels, int i, int *index,
                                       dlz_norm_strategy *kind, const dlz_array **a,
                                       const dlz_array **b) {
     if (n == NULL || n->type != DLZ_NORM_MULTI_HYBRID || i < 0 ||
-        (size_t)i >= n->side[outputs != 0].nstats) {
+        (size_t)i >= n->side[labels != 0].nstats) {
         return DLZ_EMISUSE;
     }
-    const hyb_stats *st = &n->side[outputs != 0].stats[i];
+    const hyb_stats *st = &n->side[labels != 0].stats[i];
     if (index != NULL) {
         *index = st->index;
     }
@@ -669,8 +640,8 @@ int dlz_normalizer_hybrid_stats_entry(const dlz_normalizer *n, int outputs, int 
     return DLZ_OK;
 }
 
-int dlz_normalizer_hybrid_strategy_count(const dlz_normalizer *n, int outputs) {
-    return n != NULL && n->type == DLZ_NORM_MULTI_HYBRID ? (int)n->side[outputs != 0].nstrat : 0;
+int dlz_normalizer_hybrid_strategy_count(const dlz_normalizer *n, int labels) {
+    return n != NULL && n->type == DLZ_NORM_MULTI_HYBRID ? (int)n->side[labels != 0].nstrat : 0;
 }
 
 static void put_strategy(int32_t k, double lo, double hi, dlz_norm_strategy *kind,
@@ -686,14 +657,14 @@ static void put_strategy(int32_t k, double lo, double hi, dlz_norm_strategy *kin
     }
 }
 
-int dlz_normalizer_hybrid_strategy_entry(const dlz_normalizer *n, int outputs, int i, int *index,
+int dlz_normalizer_hybrid_strategy_entry(const dlz_normalizer *n, int labels, int i, int *index,
                                          dlz_norm_strategy *kind, double *min_range,
                                          double *max_range) {
     if (n == NULL || n->type != DLZ_NORM_MULTI_HYBRID || i < 0 ||
-        (size_t)i >= n->side[outputs != 0].nstrat) {
+        (size_t)i >= n->side[labels != 0].nstrat) {
         return DLZ_EMISUSE;
     }
-    const hyb_strat *st = &n->side[outputs != 0].strat[i];
+    const hyb_strat *st = &n->side[labels != 0].strat[i];
     if (index != NULL) {
         *index = st->index;
     }
@@ -701,23 +672,23 @@ int dlz_normalizer_hybrid_strategy_entry(const dlz_normalizer *n, int outputs, i
     return DLZ_OK;
 }
 
-int dlz_normalizer_hybrid_global(const dlz_normalizer *n, int outputs, dlz_norm_strategy *kind,
+int dlz_normalizer_hybrid_global(const dlz_normalizer *n, int labels, dlz_norm_strategy *kind,
                                  double *min_range, double *max_range) {
     if (n == NULL || n->type != DLZ_NORM_MULTI_HYBRID) {
         return DLZ_EMISUSE;
     }
-    const hyb_side *s = &n->side[outputs != 0];
+    const hyb_side *s = &n->side[labels != 0];
     put_strategy(s->global_kind, s->global_lo, s->global_hi, kind, min_range, max_range);
     return DLZ_OK;
 }
 
-int dlz_normalizer_hybrid_strategy_for(const dlz_normalizer *n, int outputs, int index,
+int dlz_normalizer_hybrid_strategy_for(const dlz_normalizer *n, int labels, int index,
                                        dlz_norm_strategy *kind, double *min_range,
                                        double *max_range) {
     if (n == NULL || n->type != DLZ_NORM_MULTI_HYBRID) {
         return DLZ_EMISUSE;
     }
-    const hyb_side *s = &n->side[outputs != 0];
+    const hyb_side *s = &n->side[labels != 0];
     const hyb_strat *st = find_strat(s, index);
     if (st != NULL) {
         put_strategy(st->kind, st->lo, st->hi, kind, min_range, max_range);
@@ -1153,8 +1124,8 @@ static int decode_body(dec *d, dlz_normalizer *n) {
     return DLZ_OK;
 }
 
-static int decode(const void *bytes, size_t len, uint64_t max_bytes, const char *what,
-                  dlz_normalizer **out, dlzi_err *err) {
+int dlzi_normalizer_decode(const void *bytes, size_t len, uint64_t max_bytes, const char *what,
+                           dlz_normalizer **out, dlzi_err *err) {
     const unsigned char *p = bytes;
     dlz_normalizer *n = dlzi_calloc(1, sizeof *n);
     if (n == NULL) {
@@ -1187,7 +1158,7 @@ static int decode(const void *bytes, size_t len, uint64_t max_bytes, const char 
 }
 
 int dlz_normalizer_decode(const void *bytes, size_t len, dlz_normalizer **out, char *errbuf,
-                          size_t errcap) {
+                          size_t errbuf_size) {
     dlzi_err err;
     dlzi_err_clear(&err);
     if (out != NULL) {
@@ -1195,14 +1166,14 @@ int dlz_normalizer_decode(const void *bytes, size_t len, dlz_normalizer **out, c
     }
     if (out == NULL || (bytes == NULL && len > 0)) {
         dlzi_err_set(&err, DLZ_EMISUSE, "dlz_normalizer_decode: NULL argument");
-        to_errbuf(&err, DLZ_EMISUSE, errbuf, errcap);
+        (void)dlzi_err_to_buf(&err, DLZ_EMISUSE, errbuf, errbuf_size);
         return DLZ_EMISUSE;
     }
-    int rc =
-        decode(bytes != NULL ? bytes : "", len, STANDALONE_ARRAY_LIMIT, "normalizer", out, &err);
+    int rc = dlzi_normalizer_decode(bytes != NULL ? bytes : "", len, STANDALONE_ARRAY_LIMIT,
+                                    "normalizer", out, &err);
     if (rc != DLZ_OK) {
-        to_errbuf(&err, rc, errbuf, errcap);
-    } else if (errbuf != NULL && errcap > 0) {
+        (void)dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
+    } else if (errbuf != NULL && errbuf_size > 0) {
         errbuf[0] = '\0';
     }
     return rc;
@@ -1528,7 +1499,7 @@ static int encode_all(enc *e, const dlz_normalizer *n) {
 }
 
 int dlz_normalizer_encode(const dlz_normalizer *n, void **bytes, size_t *len, char *errbuf,
-                          size_t errcap) {
+                          size_t errbuf_size) {
     dlzi_err err;
     dlzi_err_clear(&err);
     int rc = DLZ_OK;
@@ -1575,12 +1546,12 @@ int dlz_normalizer_encode(const dlz_normalizer *n, void **bytes, size_t *len, ch
     }
     if (rc != DLZ_OK) {
         dlzi_free(buf);
-        to_errbuf(&err, rc, errbuf, errcap);
+        (void)dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
         return rc;
     }
     *bytes = buf;
     *len = (size_t)e.cap;
-    if (errbuf != NULL && errcap > 0) {
+    if (errbuf != NULL && errbuf_size > 0) {
         errbuf[0] = '\0';
     }
     return DLZ_OK;
@@ -1589,21 +1560,40 @@ int dlz_normalizer_encode(const dlz_normalizer *n, void **bytes, size_t *len, ch
 /* ------------------------------------------------------------------------ */
 /* Construction                                                              */
 
-static int stat_ok(const dlz_array *a) {
-    return a != NULL && is_floating(a->dtype) && a->length > 0 && a->data != NULL;
-}
-
-static int pair_ok(const dlz_array *a, const dlz_array *b) {
-    return stat_ok(a) && stat_ok(b) && a->length == b->length;
+/* DLZ_OK when a and b can be a pair of statistics, else DLZ_EMISUSE with the
+   reason in err ("what" names the pair). */
+static int check_pair(const dlz_array *a, const dlz_array *b, const char *what, dlzi_err *err) {
+    const dlz_array *x[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        if (x[k] == NULL) {
+            return dlzi_err_set(err, DLZ_EMISUSE, "%s: NULL array", what);
+        }
+        if (!is_floating(x[k]->dtype)) {
+            return dlzi_err_set(err, DLZ_EMISUSE,
+                                "%s: %s statistics (FLOAT, DOUBLE, HALF or "
+                                "BFLOAT16 needed)",
+                                what,
+                                dlz_dtype_name(x[k]->dtype) ? dlz_dtype_name(x[k]->dtype) : "?");
+        }
+        if (x[k]->length == 0 || x[k]->data == NULL) {
+            return dlzi_err_set(err, DLZ_EMISUSE, "%s: an empty array", what);
+        }
+    }
+    if (a->length != b->length) {
+        return dlzi_err_set(err, DLZ_EMISUSE,
+                            "%s: the arrays have %" PRId64 " and %" PRId64 " values", what,
+                            a->length, b->length);
+    }
+    return DLZ_OK;
 }
 
 /* Copies a pair, adjusted as DL4J's constructors adjust it: std clamped
    (DistributionStats), max padded (MinMaxStats). */
 static int copy_pair(const dlz_array *a, const dlz_array *b, int kind, dlz_array **pa,
                      dlz_array **pb) {
-    int rc = copy_array(a, pa);
+    int rc = dlzi_array_copy(a, pa, NULL);
     if (rc == DLZ_OK) {
-        rc = copy_array(b, pb);
+        rc = dlzi_array_copy(b, pb, NULL);
         if (rc != DLZ_OK) {
             dlz_array_free(*pa);
             *pa = NULL;
@@ -1633,35 +1623,50 @@ static int copy_pairs(int n, const dlz_array *const *a, const dlz_array *const *
     return DLZ_OK;
 }
 
-static int pairs_ok(int n, const dlz_array *const *a, const dlz_array *const *b) {
+static int check_pairs(int n, const dlz_array *const *a, const dlz_array *const *b,
+                       const char *side, dlzi_err *err) {
     if (n > 0 && (a == NULL || b == NULL)) {
-        return 0;
+        return dlzi_err_set(err, DLZ_EMISUSE, "NULL %s statistics", side);
     }
     for (int i = 0; i < n; i++) {
-        if (!pair_ok(a[i], b[i])) {
-            return 0;
+        char what[64];
+        snprintf(what, sizeof what, "%s %d", side, i);
+        int rc = check_pair(a[i], b[i], what, err);
+        if (rc != DLZ_OK) {
+            return rc;
         }
     }
-    return 1;
+    return DLZ_OK;
 }
 
 /* Builds a normalizer with statistics pairs; multi selects the MULTI_ form. */
 static int new_pairs(dlz_normalizer **out, dlz_norm_type type, double tmin, double tmax, int nin,
                      const dlz_array *const *ia, const dlz_array *const *ib, int nout,
-                     const dlz_array *const *oa, const dlz_array *const *ob) {
+                     const dlz_array *const *oa, const dlz_array *const *ob, dlzi_err *err) {
     if (out == NULL) {
-        return DLZ_EMISUSE;
+        return dlzi_err_set(err, DLZ_EMISUSE, "NULL out");
     }
     *out = NULL;
     int labels = oa != NULL || ob != NULL;
-    if (nin < 1 || nin > MAX_ENTRIES || nout < 0 || nout > MAX_ENTRIES ||
-        (labels && (oa == NULL || ob == NULL)) || (!labels && nout != 0) ||
-        !pairs_ok(nin, ia, ib) || !pairs_ok(nout, oa, ob)) {
-        return DLZ_EMISUSE;
+    if (nin < 1 || nin > MAX_ENTRIES || nout < 0 || nout > MAX_ENTRIES) {
+        return dlzi_err_set(err, DLZ_EMISUSE,
+                            "%d inputs and %d outputs (1..65535 inputs, "
+                            "0..65535 outputs)",
+                            nin, nout);
+    }
+    if ((labels && (oa == NULL || ob == NULL)) || (!labels && nout != 0)) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "label statistics need both arrays of each pair");
+    }
+    int rc = check_pairs(nin, ia, ib, "input", err);
+    if (rc == DLZ_OK) {
+        rc = check_pairs(nout, oa, ob, "output", err);
+    }
+    if (rc != DLZ_OK) {
+        return rc;
     }
     dlz_normalizer *n = dlzi_calloc(1, sizeof *n);
     if (n == NULL) {
-        return DLZ_ENOMEM;
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
     }
     n->type = type;
     n->fit_label = (unsigned char)labels;
@@ -1674,64 +1679,74 @@ static int new_pairs(dlz_normalizer **out, dlz_norm_type type, double tmin, doub
                    ? DLZ_NORM_STRATEGY_STANDARDIZE
                    : DLZ_NORM_STRATEGY_MIN_MAX;
     n->nin = nin;
-    int rc = copy_pairs(nin, ia, ib, kind, &n->ia, &n->ib);
+    rc = copy_pairs(nin, ia, ib, kind, &n->ia, &n->ib);
     if (rc == DLZ_OK) {
         n->nout = nout;
         rc = copy_pairs(nout, oa, ob, kind, &n->oa, &n->ob);
     }
     if (rc != DLZ_OK) {
         dlz_normalizer_free(n);
-        return rc;
+        return dlzi_err_set(err, rc, "out of memory");
     }
     *out = n;
     return DLZ_OK;
 }
 
-int dlz_normalizer_new_standardize(dlz_normalizer **out, const dlz_array *mean,
-                                   const dlz_array *std, const dlz_array *label_mean,
-                                   const dlz_array *label_std) {
+/* The public constructors: the failure's message goes to the caller's buffer. */
+#define CONSTRUCT(call)                                                                            \
+    do {                                                                                           \
+        dlzi_err err_;                                                                             \
+        dlzi_err_clear(&err_);                                                                     \
+        int rc_ = (call);                                                                          \
+        return rc_ == DLZ_OK ? rc_ : dlzi_err_to_buf(&err_, rc_, errbuf, errbuf_size);             \
+    } while (0)
+
+int dlz_normalizer_new_standardize(const dlz_array *mean, const dlz_array *std,
+                                   const dlz_array *label_mean, const dlz_array *label_std,
+                                   dlz_normalizer **out, char *errbuf, size_t errbuf_size) {
     const dlz_array *ia[1] = {mean}, *ib[1] = {std}, *oa[1] = {label_mean}, *ob[1] = {label_std};
     int labels = label_mean != NULL || label_std != NULL;
-    return new_pairs(out, DLZ_NORM_STANDARDIZE, 0, 0, 1, ia, ib, labels,
-                     labels && label_mean ? oa : NULL, labels && label_std ? ob : NULL);
+    CONSTRUCT(new_pairs(out, DLZ_NORM_STANDARDIZE, 0, 0, 1, ia, ib, labels,
+                        labels && label_mean ? oa : NULL, labels && label_std ? ob : NULL, &err_));
 }
 
-int dlz_normalizer_new_min_max(dlz_normalizer **out, double target_min, double target_max,
-                               const dlz_array *min, const dlz_array *max,
-                               const dlz_array *label_min, const dlz_array *label_max) {
+int dlz_normalizer_new_min_max(double target_min, double target_max, const dlz_array *min,
+                               const dlz_array *max, const dlz_array *label_min,
+                               const dlz_array *label_max, dlz_normalizer **out, char *errbuf,
+                               size_t errbuf_size) {
     const dlz_array *ia[1] = {min}, *ib[1] = {max}, *oa[1] = {label_min}, *ob[1] = {label_max};
     int labels = label_min != NULL || label_max != NULL;
-    return new_pairs(out, DLZ_NORM_MIN_MAX, target_min, target_max, 1, ia, ib, labels,
-                     labels && label_min ? oa : NULL, labels && label_max ? ob : NULL);
+    CONSTRUCT(new_pairs(out, DLZ_NORM_MIN_MAX, target_min, target_max, 1, ia, ib, labels,
+                        labels && label_min ? oa : NULL, labels && label_max ? ob : NULL, &err_));
 }
 
-int dlz_normalizer_new_multi_standardize(dlz_normalizer **out, int num_inputs,
-                                         const dlz_array *const *means,
+int dlz_normalizer_new_multi_standardize(int num_inputs, const dlz_array *const *means,
                                          const dlz_array *const *stds, int num_outputs,
                                          const dlz_array *const *label_means,
-                                         const dlz_array *const *label_stds) {
-    return new_pairs(out, DLZ_NORM_MULTI_STANDARDIZE, 0, 0, num_inputs, means, stds, num_outputs,
-                     label_means, label_stds);
+                                         const dlz_array *const *label_stds, dlz_normalizer **out,
+                                         char *errbuf, size_t errbuf_size) {
+    CONSTRUCT(new_pairs(out, DLZ_NORM_MULTI_STANDARDIZE, 0, 0, num_inputs, means, stds, num_outputs,
+                        label_means, label_stds, &err_));
 }
 
-int dlz_normalizer_new_multi_min_max(dlz_normalizer **out, double target_min, double target_max,
-                                     int num_inputs, const dlz_array *const *mins,
-                                     const dlz_array *const *maxs, int num_outputs,
-                                     const dlz_array *const *label_mins,
-                                     const dlz_array *const *label_maxs) {
-    return new_pairs(out, DLZ_NORM_MULTI_MIN_MAX, target_min, target_max, num_inputs, mins, maxs,
-                     num_outputs, label_mins, label_maxs);
+int dlz_normalizer_new_multi_min_max(double target_min, double target_max, int num_inputs,
+                                     const dlz_array *const *mins, const dlz_array *const *maxs,
+                                     int num_outputs, const dlz_array *const *label_mins,
+                                     const dlz_array *const *label_maxs, dlz_normalizer **out,
+                                     char *errbuf, size_t errbuf_size) {
+    CONSTRUCT(new_pairs(out, DLZ_NORM_MULTI_MIN_MAX, target_min, target_max, num_inputs, mins, maxs,
+                        num_outputs, label_mins, label_maxs, &err_));
 }
 
-int dlz_normalizer_new_image_min_max(dlz_normalizer **out, double min_range, double max_range,
-                                     double max_pixel_value) {
+static int new_image(double min_range, double max_range, double max_pixel_value,
+                     dlz_normalizer **out, dlzi_err *err) {
     if (out == NULL) {
-        return DLZ_EMISUSE;
+        return dlzi_err_set(err, DLZ_EMISUSE, "NULL out");
     }
     *out = NULL;
     dlz_normalizer *n = dlzi_calloc(1, sizeof *n);
     if (n == NULL) {
-        return DLZ_ENOMEM;
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
     }
     n->type = DLZ_NORM_IMAGE_MIN_MAX;
     n->v[0] = min_range;
@@ -1741,31 +1756,38 @@ int dlz_normalizer_new_image_min_max(dlz_normalizer **out, double min_range, dou
     return DLZ_OK;
 }
 
-int dlz_normalizer_new_custom(dlz_normalizer **out, const char *strategy_class, const void *body,
-                              size_t len) {
+int dlz_normalizer_new_image_min_max(double min_range, double max_range, double max_pixel_value,
+                                     dlz_normalizer **out, char *errbuf, size_t errbuf_size) {
+    CONSTRUCT(new_image(min_range, max_range, max_pixel_value, out, &err_));
+}
+
+static int new_custom(const char *strategy_class, const void *body, size_t len,
+                      dlz_normalizer **out, dlzi_err *err) {
     if (out == NULL) {
-        return DLZ_EMISUSE;
+        return dlzi_err_set(err, DLZ_EMISUSE, "NULL out");
     }
     *out = NULL;
     const char *why;
     if (strategy_class == NULL || (body == NULL && len > 0)) {
-        return DLZ_EMISUSE;
+        return dlzi_err_set(err, DLZ_EMISUSE, "NULL class name or body");
     }
     size_t cl = strlen(strategy_class);
-    if (cl == 0 || cl > 65535 ||
-        check_name((const unsigned char *)strategy_class, cl, &why) != DLZ_OK) {
-        return DLZ_EMISUSE;
+    if (cl == 0 || cl > 65535) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "the class name has %zu bytes (1..65535)", cl);
+    }
+    if (check_name((const unsigned char *)strategy_class, cl, &why) != DLZ_OK) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "class name: %s", why);
     }
     dlz_normalizer *n = dlzi_calloc(1, sizeof *n);
     if (n == NULL) {
-        return DLZ_ENOMEM;
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
     }
     n->type = DLZ_NORM_CUSTOM;
     n->cls = dlzi_strdup(strategy_class);
     n->body = dlzi_malloc(len);
     if (n->cls == NULL || n->body == NULL) {
         dlz_normalizer_free(n);
-        return DLZ_ENOMEM;
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
     }
     if (len > 0) {
         memcpy(n->body, body, len);
@@ -1775,39 +1797,53 @@ int dlz_normalizer_new_custom(dlz_normalizer **out, const char *strategy_class, 
     return DLZ_OK;
 }
 
-int dlz_normalizer_new_hybrid(dlz_normalizer **out) {
-    if (out == NULL) {
-        return DLZ_EMISUSE;
+int dlz_normalizer_new_custom(const char *strategy_class, const void *body, size_t len,
+                              dlz_normalizer **out, char *errbuf, size_t errbuf_size) {
+    CONSTRUCT(new_custom(strategy_class, body, len, out, &err_));
+}
+
+dlz_normalizer *dlz_normalizer_new_hybrid(void) {
+    dlz_normalizer *n = dlzi_calloc(1, sizeof *n);
+    if (n != NULL) {
+        n->type = DLZ_NORM_MULTI_HYBRID;
     }
-    *out = dlzi_calloc(1, sizeof **out);
-    if (*out == NULL) {
-        return DLZ_ENOMEM;
+    return n;
+}
+
+/* DLZ_OK for a MULTI_HYBRID normalizer and a valid kind, else the reason. */
+static int check_hybrid(const dlz_normalizer *n, dlz_norm_strategy kind, int allow_none,
+                        dlzi_err *err) {
+    if (n == NULL || n->type != DLZ_NORM_MULTI_HYBRID) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "%s",
+                            n == NULL ? "NULL normalizer" : "not a MULTI_HYBRID normalizer");
     }
-    (*out)->type = DLZ_NORM_MULTI_HYBRID;
+    if (!((allow_none && kind == DLZ_NORM_STRATEGY_NONE) || kind == DLZ_NORM_STRATEGY_STANDARDIZE ||
+          kind == DLZ_NORM_STRATEGY_MIN_MAX)) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "strategy %d is not %s", (int)kind,
+                            allow_none ? "NONE, STANDARDIZE or MIN_MAX" : "STANDARDIZE or MIN_MAX");
+    }
     return DLZ_OK;
 }
 
-static int kind_ok(dlz_norm_strategy kind, int allow_none) {
-    return (allow_none && kind == DLZ_NORM_STRATEGY_NONE) ||
-           kind == DLZ_NORM_STRATEGY_STANDARDIZE || kind == DLZ_NORM_STRATEGY_MIN_MAX;
-}
-
-int dlz_normalizer_hybrid_set_stats(dlz_normalizer *n, int outputs, int index,
-                                    dlz_norm_strategy kind, const dlz_array *a,
-                                    const dlz_array *b) {
-    if (n == NULL || n->type != DLZ_NORM_MULTI_HYBRID || !kind_ok(kind, 0) || !pair_ok(a, b)) {
-        return DLZ_EMISUSE;
+static int hybrid_set_stats(dlz_normalizer *n, int labels, int index, dlz_norm_strategy kind,
+                            const dlz_array *a, const dlz_array *b, dlzi_err *err) {
+    int rc = check_hybrid(n, kind, 0, err);
+    if (rc == DLZ_OK) {
+        rc = check_pair(a, b, "statistics", err);
     }
-    hyb_side *s = &n->side[outputs != 0];
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    hyb_side *s = &n->side[labels != 0];
     int exists = find_stats(s, index) != NULL;
     if (!exists && s->nstats >= MAX_ENTRIES) {
-        return DLZ_EMISUSE;
+        return dlzi_err_set(err, DLZ_EMISUSE, "more than 65535 statistics entries");
     }
     /* Everything that can fail comes first: the normalizer stays unchanged. */
     dlz_array *ca, *cb;
-    int rc = copy_pair(a, b, kind, &ca, &cb);
+    rc = copy_pair(a, b, kind, &ca, &cb);
     if (rc != DLZ_OK) {
-        return rc;
+        return dlzi_err_set(err, rc, "out of memory");
     }
     keypos *kp = s->stats_dups ? stats_keys(s) : NULL;
     if (s->stats_dups && kp == NULL) {
@@ -1825,7 +1861,7 @@ int dlz_normalizer_hybrid_set_stats(dlz_normalizer *n, int outputs, int index,
         dlzi_free(kp);
         dlz_array_free(ca);
         dlz_array_free(cb);
-        return rc;
+        return dlzi_err_set(err, rc, "out of memory");
     }
     if (kp != NULL) {
         merge_stats(s, kp);
@@ -1846,12 +1882,21 @@ int dlz_normalizer_hybrid_set_stats(dlz_normalizer *n, int outputs, int index,
     return DLZ_OK;
 }
 
-int dlz_normalizer_hybrid_set_global(dlz_normalizer *n, int outputs, dlz_norm_strategy kind,
-                                     double min_range, double max_range) {
-    if (n == NULL || n->type != DLZ_NORM_MULTI_HYBRID || !kind_ok(kind, 1)) {
-        return DLZ_EMISUSE;
+int dlz_normalizer_hybrid_set_stats(dlz_normalizer *n, int labels, int index,
+                                    dlz_norm_strategy kind, const dlz_array *a, const dlz_array *b,
+                                    char *errbuf, size_t errbuf_size) {
+    CONSTRUCT(hybrid_set_stats(n, labels, index, kind, a, b, &err_));
+}
+
+int dlz_normalizer_hybrid_set_global(dlz_normalizer *n, int labels, dlz_norm_strategy kind,
+                                     double min_range, double max_range, char *errbuf,
+                                     size_t errbuf_size) {
+    dlzi_err err;
+    int rc = check_hybrid(n, kind, 1, &err);
+    if (rc != DLZ_OK) {
+        return dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
     }
-    hyb_side *s = &n->side[outputs != 0];
+    hyb_side *s = &n->side[labels != 0];
     s->global_kind = kind;
     s->global_lo = kind == DLZ_NORM_STRATEGY_MIN_MAX ? min_range : 0.0;
     s->global_hi =
@@ -1859,25 +1904,26 @@ int dlz_normalizer_hybrid_set_global(dlz_normalizer *n, int outputs, dlz_norm_st
     return DLZ_OK;
 }
 
-int dlz_normalizer_hybrid_set_strategy(dlz_normalizer *n, int outputs, int index,
-                                       dlz_norm_strategy kind, double min_range, double max_range) {
-    if (n == NULL || n->type != DLZ_NORM_MULTI_HYBRID || !kind_ok(kind, 1)) {
-        return DLZ_EMISUSE;
+static int hybrid_set_strategy(dlz_normalizer *n, int labels, int index, dlz_norm_strategy kind,
+                               double min_range, double max_range, dlzi_err *err) {
+    int rc = check_hybrid(n, kind, 1, err);
+    if (rc != DLZ_OK) {
+        return rc;
     }
-    hyb_side *s = &n->side[outputs != 0];
+    hyb_side *s = &n->side[labels != 0];
     int exists = find_strat(s, index) != NULL;
     if (!exists && s->nstrat >= MAX_ENTRIES) {
-        return DLZ_EMISUSE;
+        return dlzi_err_set(err, DLZ_EMISUSE, "more than 65535 strategy entries");
     }
     keypos *kp = NULL;
     if (s->strat_dups && (kp = strat_keys(s)) == NULL) {
-        return DLZ_ENOMEM;
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
     }
     if (!exists) {
         hyb_strat *ns = dlzi_realloc(s->strat, (s->nstrat + 1) * sizeof *ns);
         if (ns == NULL) {
             dlzi_free(kp);
-            return DLZ_ENOMEM;
+            return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
         }
         s->strat = ns;
     }
@@ -1897,6 +1943,12 @@ int dlz_normalizer_hybrid_set_strategy(dlz_normalizer *n, int outputs, int index
         kind == DLZ_NORM_STRATEGY_MIN_MAX ? java_max(max_range, min_range + EPS_THRESHOLD) : 0.0;
     s->strat_java_order = 1;
     return DLZ_OK;
+}
+
+int dlz_normalizer_hybrid_set_strategy(dlz_normalizer *n, int labels, int index,
+                                       dlz_norm_strategy kind, double min_range, double max_range,
+                                       char *errbuf, size_t errbuf_size) {
+    CONSTRUCT(hybrid_set_strategy(n, labels, index, kind, min_range, max_range, &err_));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2133,7 +2185,7 @@ static int stats_operands(const target *t, dlz_dtype at, plan *p, dlzi_err *err)
 }
 
 static int apply(const dlz_normalizer *n, int labels, int index, dlz_array *a, int rev,
-                 char *errbuf, size_t errcap) {
+                 char *errbuf, size_t errbuf_size) {
     dlzi_err err;
     dlzi_err_clear(&err);
     int rc = DLZ_OK, noop = 0;
@@ -2237,31 +2289,31 @@ static int apply(const dlz_normalizer *n, int labels, int index, dlz_array *a, i
     dlzi_free(p.p1);
     dlzi_free(p.p2);
     if (rc != DLZ_OK) {
-        to_errbuf(&err, rc, errbuf, errcap);
-    } else if (errbuf != NULL && errcap > 0) {
+        (void)dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
+    } else if (errbuf != NULL && errbuf_size > 0) {
         errbuf[0] = '\0';
     }
     return rc;
 }
 
 int dlz_normalizer_transform(const dlz_normalizer *n, int index, dlz_array *a, char *errbuf,
-                             size_t errcap) {
-    return apply(n, 0, index, a, 0, errbuf, errcap);
+                             size_t errbuf_size) {
+    return apply(n, 0, index, a, 0, errbuf, errbuf_size);
 }
 
 int dlz_normalizer_revert(const dlz_normalizer *n, int index, dlz_array *a, char *errbuf,
-                          size_t errcap) {
-    return apply(n, 0, index, a, 1, errbuf, errcap);
+                          size_t errbuf_size) {
+    return apply(n, 0, index, a, 1, errbuf, errbuf_size);
 }
 
 int dlz_normalizer_transform_labels(const dlz_normalizer *n, int index, dlz_array *a, char *errbuf,
-                                    size_t errcap) {
-    return apply(n, 1, index, a, 0, errbuf, errcap);
+                                    size_t errbuf_size) {
+    return apply(n, 1, index, a, 0, errbuf, errbuf_size);
 }
 
 int dlz_normalizer_revert_labels(const dlz_normalizer *n, int index, dlz_array *a, char *errbuf,
-                                 size_t errcap) {
-    return apply(n, 1, index, a, 1, errbuf, errcap);
+                                 size_t errbuf_size) {
+    return apply(n, 1, index, a, 1, errbuf, errbuf_size);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2665,69 +2717,4 @@ int dlz_normalizer_to_json(const dlz_normalizer *n, unsigned flags, char **json,
     }
     dlzi_free(j);
     return DLZ_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Archive glue                                                              */
-
-int dlz_reader_read_normalizer(dlz_reader *r, dlz_normalizer **out) {
-    if (out != NULL) {
-        *out = NULL;
-    }
-    if (r == NULL) {
-        return DLZ_EMISUSE;
-    }
-    if (out == NULL) {
-        return dlzi_reader_fail(r, DLZ_EMISUSE, "dlz_reader_read_normalizer: NULL out");
-    }
-    void *buf = NULL;
-    size_t len = 0;
-    int rc = dlz_reader_read_normalizer_raw(r, &buf, &len);
-    if (rc != DLZ_OK) {
-        return rc;
-    }
-    int64_t lim = dlz_reader_get_limit(r, DLZ_LIMIT_ARRAY_BYTES);
-    dlzi_err err;
-    dlzi_err_clear(&err);
-    rc = decode(buf, len, lim >= 0 ? (uint64_t)lim : 0, "normalizer.bin", out, &err);
-    dlz_free(buf);
-    if (rc != DLZ_OK) {
-        return dlzi_reader_fail(r, rc, "%s", err.code != DLZ_OK ? err.msg : dlz_strerror(rc));
-    }
-    return DLZ_OK;
-}
-
-int dlz_writer_put_normalizer_value(dlz_writer *w, const dlz_normalizer *n) {
-    if (w == NULL) {
-        return DLZ_EMISUSE;
-    }
-    if (n == NULL) {
-        return dlzi_writer_fail(w, DLZ_EMISUSE, "dlz_writer_put_normalizer_value: NULL normalizer");
-    }
-    void *buf;
-    size_t len;
-    char msg[400];
-    int rc = dlz_normalizer_encode(n, &buf, &len, msg, sizeof msg);
-    if (rc != DLZ_OK) {
-        return dlzi_writer_fail(w, rc, "normalizer.bin: %s", msg);
-    }
-    rc = dlz_writer_put_normalizer(w, buf, len);
-    dlz_free(buf);
-    return rc;
-}
-
-int dlz_editor_set_normalizer_value(dlz_editor *e, const dlz_normalizer *n) {
-    if (e == NULL || n == NULL) {
-        return DLZ_EMISUSE;
-    }
-    void *buf;
-    size_t len;
-    char err[256];
-    int rc = dlz_normalizer_encode(n, &buf, &len, err, sizeof err);
-    if (rc != DLZ_OK) {
-        return dlzi_editor_fail(e, rc, "normalizer.bin: %s", err);
-    }
-    rc = dlz_editor_set_normalizer(e, buf, len);
-    dlz_free(buf);
-    return rc;
 }

@@ -1822,61 +1822,26 @@ static int parse(const char *json, size_t len, unsigned flags, dlz_params **out,
 
 #define KNOWN_FLAGS DLZ_PARAMS_ASSUME_DENSE
 
-int dlz_params_parse2(const char *json, size_t len, unsigned flags, dlz_params **out, char *errbuf,
-                      size_t errbuf_size) {
-    dlzi_err err;
-    dlzi_err_clear(&err);
-    int rc;
+int dlzi_params_parse(const char *json, size_t len, unsigned flags, dlz_params **out,
+                      dlzi_err *err) {
     if (out != NULL) {
         *out = NULL;
     }
     if (out == NULL || (json == NULL && len > 0)) {
-        rc = dlzi_err_set(&err, DLZ_EMISUSE, "NULL argument");
-    } else if ((flags & ~(unsigned)KNOWN_FLAGS) != 0) {
-        rc = dlzi_err_set(&err, DLZ_EMISUSE, "unknown flags 0x%x", flags & ~(unsigned)KNOWN_FLAGS);
-    } else {
-        rc = parse(json != NULL ? json : "", len, flags, out, &err);
+        return dlzi_err_set(err, DLZ_EMISUSE, "NULL argument");
     }
-    if (rc != DLZ_OK && errbuf != NULL && errbuf_size > 0) {
-        snprintf(errbuf, errbuf_size, "%s", err.msg);
-    }
-    return rc;
-}
-
-int dlz_params_parse(const char *json, size_t len, dlz_params **out, char *errbuf,
-                     size_t errbuf_size) {
-    return dlz_params_parse2(json, len, 0, out, errbuf, errbuf_size);
-}
-
-int dlz_reader_read_params2(dlz_reader *r, unsigned flags, dlz_params **out) {
-    if (r == NULL) {
-        return DLZ_EMISUSE;
-    }
-    if (out == NULL) {
-        return dlzi_reader_fail(r, DLZ_EMISUSE, "NULL output pointer");
-    }
-    *out = NULL;
     if ((flags & ~(unsigned)KNOWN_FLAGS) != 0) {
-        return dlzi_reader_fail(r, DLZ_EMISUSE, "unknown flags 0x%x",
-                                flags & ~(unsigned)KNOWN_FLAGS);
+        return dlzi_err_set(err, DLZ_EMISUSE, "unknown flags 0x%x", flags & ~(unsigned)KNOWN_FLAGS);
     }
-    const char *json;
-    size_t len;
-    int rc = dlz_reader_configuration(r, &json, &len);
-    if (rc != DLZ_OK) {
-        return rc;
-    }
+    return parse(json != NULL ? json : "", len, flags, out, err);
+}
+
+int dlz_params_parse(const char *json, size_t len, unsigned flags, dlz_params **out, char *errbuf,
+                     size_t errbuf_size) {
     dlzi_err err;
     dlzi_err_clear(&err);
-    rc = parse(json, len, flags, out, &err);
-    if (rc != DLZ_OK) {
-        return dlzi_reader_fail(r, rc, "%s", err.msg);
-    }
-    return DLZ_OK;
-}
-
-int dlz_reader_read_params(dlz_reader *r, dlz_params **out) {
-    return dlz_reader_read_params2(r, 0, out);
+    int rc = dlzi_params_parse(json, len, flags, out, &err);
+    return rc == DLZ_OK ? rc : dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
 }
 
 const char *dlz_params_errmsg(const dlz_params *p) {
@@ -2138,12 +2103,12 @@ static int slice_out(dlz_params *p, const char *what, const dlz_array *src, int6
         }
     }
     dlz_array *a = NULL;
-    rc = dlz_array_new(&a, t, pp->rank, pp->shape, order);
+    rc = dlzi_array_new(t, pp->rank, pp->shape, order, &a, &p->err);
     if (rc != DLZ_OK) {
-        return rc == DLZ_ENOMEM
-                   ? dlzi_err_set(&p->err, rc, "out of memory")
-                   : dlzi_err_set(&p->err, rc, "parameter %s: cannot create an array of its shape",
-                                  pp->name);
+        if (rc != DLZ_ENOMEM) {
+            dlzi_err_prefix(&p->err, "parameter %s", pp->name);
+        }
+        return rc;
     }
     const unsigned char *s = dlz_array_cdata(src);
     unsigned char *d = dlz_array_data(a);

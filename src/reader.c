@@ -561,8 +561,7 @@ static int open_zip(dlz_reader *r) {
         if (n == NULL) {
             return zip_failure(r, "zip directory", zip_get_error(r->za));
         }
-        size_t nl = strlen(n);
-        if (nl > 8 && strncmp(n, "objects/", 8) == 0 && n[nl - 1] != '/') {
+        if (dlzi_part_of(n) == DLZI_OBJECT) {
             r->objects[r->nobjects++] = i;
         }
     }
@@ -615,7 +614,7 @@ static int open_source(dlz_reader *r) {
     if (n >= 4 && head[0] == 'P' && head[1] == 'K' &&
         ((head[2] == 3 && head[3] == 4) || (head[2] == 5 && head[3] == 6))) {
         rc = open_zip(r);
-    } else if (dlzi_array_sniff(head, (size_t)n)) {
+    } else if (dlzi_array_sniff(head, (size_t)n, NULL)) {
         rc = open_array(r);
     } else {
         rc = dlzi_err_set(&r->err, DLZ_EFORMAT,
@@ -1180,7 +1179,7 @@ const char *dlz_reader_object_key(dlz_reader *r, int64_t index) {
         return NULL;
     }
     const char *n = zip_get_name(r->za, (zip_uint64_t)r->objects[index], ZIP_FL_ENC_RAW);
-    return n != NULL ? n + 8 : NULL;
+    return n != NULL ? n + DLZI_OBJECT_PREFIX_LEN : NULL;
 }
 
 int dlz_reader_read_object_raw(dlz_reader *r, const char *key, void **buf, size_t *len) {
@@ -1191,13 +1190,10 @@ int dlz_reader_read_object_raw(dlz_reader *r, const char *key, void **buf, size_
     if (key == NULL) {
         return dlzi_err_set(&r->err, DLZ_EMISUSE, "NULL key");
     }
-    size_t kl = strlen(key);
-    char *name = dlzi_malloc(kl + 9);
+    char *name = dlzi_object_entry_name(key);
     if (name == NULL) {
         return dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory");
     }
-    memcpy(name, "objects/", 8);
-    memcpy(name + 8, key, kl + 1);
     rc = dlz_reader_read_entry(r, name, buf, len);
     dlzi_free(name);
     return rc;

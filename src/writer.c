@@ -18,13 +18,11 @@
 
 enum { W_NEW, W_OPEN, W_CONFIG, W_PARAMS, W_UPDATER, W_NORMALIZER, W_OBJECTS, W_FAILED };
 
-enum { P_CONFIG, P_COEFF, P_UPDATER, P_NORMALIZER, P_OBJECTS, P_COUNT };
-
 struct dlz_writer {
     dlzi_err err;
     dlz_generation gen;
-    int method[P_COUNT];
-    int level[P_COUNT];
+    int method[DLZI_PART_COUNT]; /* compression of each part's entries */
+    int level[DLZI_PART_COUNT];
     int mtime_set;
     int64_t mtime;
     int state;
@@ -45,13 +43,8 @@ dlz_writer *dlz_writer_new(void) {
         return NULL;
     }
     w->gen = DLZ_GEN_MIXED;
-    /* Trained float weights barely compress (about 7 %) while deflate runs
-       at about 30 MiB/s even at level 1: arrays are stored by default,
-       which is ten times faster (test/bench/README.md). */
-    for (int i = 0; i < P_COUNT; i++) {
-        int array = i == P_COEFF || i == P_UPDATER;
-        w->method[i] = array ? DLZ_METHOD_STORE : DLZ_METHOD_DEFLATE;
-        w->level[i] = array ? 0 : 6;
+    for (int p = 0; p < DLZI_PART_COUNT; p++) {
+        dlzi_part_compression((dlzi_part)p, &w->method[p], &w->level[p]);
     }
     w->state = W_NEW;
     return w;
@@ -151,10 +144,10 @@ int dlz_writer_set_compression(dlz_writer *w, unsigned parts, int method, int le
         return dlzi_err_set(&w->err, DLZ_EMISUSE, "compression method %d is not STORE or DEFLATE",
                             method);
     }
-    for (int i = 0; i < P_COUNT; i++) {
-        if (parts & (1u << i)) {
-            w->method[i] = method;
-            w->level[i] = method == DLZ_METHOD_STORE ? 0 : level;
+    for (int p = 0; p < DLZI_PART_COUNT; p++) {
+        if (parts & dlzi_part_mask((dlzi_part)p)) {
+            w->method[p] = method;
+            w->level[p] = method == DLZ_METHOD_STORE ? 0 : level;
         }
     }
     return DLZ_OK;
@@ -299,9 +292,12 @@ int dlzi_put_bytes_entry(dlzi_zw *zw, const char *name, int method, int level, c
     return rc;
 }
 
-/* Writes one entry from a memory buffer with the part's compression. */
-static int put_bytes(dlz_writer *w, const char *name, int part, const void *data, size_t len) {
-    return dlzi_put_bytes_entry(&w->zw, name, w->method[part], w->level[part], data, len);
+/* Writes one entry of a part from a memory buffer with the part's compression;
+   name NULL means the part's own entry name. */
+static int put_bytes(dlz_writer *w, dlzi_part part, const char *name, const void *data,
+                     size_t len) {
+    return dlzi_put_bytes_entry(&w->zw, name != NULL ? name : dlzi_part_name(part), w->method[part],
+                                w->level[part], data, len);
 }
 
 /* Writes non-ASCII characters of UTF-8 text as \uXXXX escapes (DL4J reads
@@ -410,7 +406,7 @@ int dlz_writer_put_configuration(dlz_writer *w, const char *json, size_t len) {
         dlzi_free(ascii);
         return dlzi_err_set(&w->err, DLZ_EFORMAT, "configuration: expected a JSON object");
     }
-    rc = put_bytes(w, "configuration.json", P_CONFIG, ascii, alen);
+    rc = put_bytes(w, DLZI_CONFIGURATION, NULL, ascii, alen);
     dlzi_free(ascii);
     if (rc != DLZ_OK) {
         return failed(w, rc);
@@ -458,9 +454,10 @@ int dlzi_put_array_entry(dlzi_zw *zw, const char *name, int method, int level, d
     return rc;
 }
 
-static int put_array(dlz_writer *w, const char *name, int part, const dlz_array *a) {
+static int put_array(dlz_writer *w, dlzi_part part, const dlz_array *a) {
     /* Nothing is written before the size is known, so a refused array (a
        type the generation cannot hold) leaves the handle usable. */
+    const char *name = dlzi_part_name(part);
     uint64_t size;
     int rc = dlzi_array_encoded_size(a, w->gen, 1, &size, &w->err);
     if (rc != DLZ_OK) {
@@ -492,9 +489,9 @@ int dlz_writer_put_coefficients(dlz_writer *w, const dlz_array *a) {
     int rc;
     if (a == NULL) {
         /* DL4J's form for a model without parameters: both entries empty. */
-        rc = put_bytes(w, "coefficients.bin", P_COEFF, "", 0);
+        rc = put_bytes(w, DLZI_COEFFICIENTS, NULL, "", 0);
         if (rc == DLZ_OK) {
-            rc = put_bytes(w, "noParams.marker", P_COEFF, "", 0);
+            rc = put_bytes(w, DLZI_NO_PARAMS, NULL, "", 0);
         }
         if (rc != DLZ_OK) {
             return failed(w, rc);
@@ -503,7 +500,7 @@ int dlz_writer_put_coefficients(dlz_writer *w, const dlz_array *a) {
         if ((rc = check_vector(w, "coefficients", a)) != DLZ_OK) {
             return rc;
         }
-        if ((rc = put_array(w, "coefficients.bin", P_COEFF, a)) != DLZ_OK) {
+        if ((rc = put_array(w, DLZI_COEFFICIENTS, a)) != DLZ_OK) {
             return rc;
         }
     }
@@ -523,7 +520,7 @@ int dlz_writer_put_updater(dlz_writer *w, const dlz_array *a) {
     }
     int rc = check_vector(w, "updater state", a);
     if (rc == DLZ_OK) {
-        rc = put_array(w, "updaterState.bin", P_UPDATER, a);
+        rc = put_array(w, DLZI_UPDATER, a);
     }
     if (rc != DLZ_OK) {
         return rc;
@@ -532,7 +529,7 @@ int dlz_writer_put_updater(dlz_writer *w, const dlz_array *a) {
     return DLZ_OK;
 }
 
-int dlz_writer_put_normalizer(dlz_writer *w, const void *data, size_t len) {
+int dlz_writer_put_normalizer_raw(dlz_writer *w, const void *data, size_t len) {
     if (w == NULL) {
         return DLZ_EMISUSE;
     }
@@ -540,9 +537,9 @@ int dlz_writer_put_normalizer(dlz_writer *w, const void *data, size_t len) {
         return order_error(w, "dlz_writer_put_normalizer");
     }
     if (data == NULL && len > 0) {
-        return misuse(w, "dlz_writer_put_normalizer: NULL data");
+        return misuse(w, "dlz_writer_put_normalizer_raw: NULL data");
     }
-    int rc = put_bytes(w, "normalizer.bin", P_NORMALIZER, data ? data : "", len);
+    int rc = put_bytes(w, DLZI_NORMALIZER, NULL, data ? data : "", len);
     if (rc != DLZ_OK) {
         return failed(w, rc);
     }
@@ -550,63 +547,7 @@ int dlz_writer_put_normalizer(dlz_writer *w, const void *data, size_t len) {
     return DLZ_OK;
 }
 
-/* Key rules: valid UTF-8; not empty; no empty, "." or ".." segment; no
-   leading '/'; no backslash; no NUL (implied by the C string). */
-int dlzi_check_object_key(const char *key, dlzi_err *err) {
-    size_t len = strlen(key);
-    if (len == 0) {
-        return dlzi_err_set(err, DLZ_EMISUSE, "object key is empty");
-    }
-    if (len > 0xFFFF - 8) {
-        return dlzi_err_set(err, DLZ_EMISUSE, "object key is %zu bytes long", len);
-    }
-    if (key[0] == '/') {
-        return dlzi_err_set(err, DLZ_EMISUSE, "object key '%s' starts with '/'", key);
-    }
-    if (strchr(key, '\\') != NULL) {
-        return dlzi_err_set(err, DLZ_EMISUSE, "object key '%s' contains a backslash", key);
-    }
-    const char *seg = key;
-    for (;;) {
-        const char *end = strchr(seg, '/');
-        size_t sl = end ? (size_t)(end - seg) : strlen(seg);
-        if (sl == 0 || (sl == 1 && seg[0] == '.') || (sl == 2 && seg[0] == '.' && seg[1] == '.')) {
-            return dlzi_err_set(err, DLZ_EMISUSE,
-                                "object key '%s' has an empty, '.' or '..' segment", key);
-        }
-        if (end == NULL) {
-            break;
-        }
-        seg = end + 1;
-    }
-    /* UTF-8 validity (same decoder rules as the configuration). */
-    for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)key[i];
-        size_t n = c < 0x80                   ? 1
-                   : (c >= 0xC2 && c <= 0xDF) ? 2
-                   : (c >= 0xE0 && c <= 0xEF) ? 3
-                   : (c >= 0xF0 && c <= 0xF4) ? 4
-                                              : 0;
-        int ok = n != 0 && i + n <= len;
-        uint32_t cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
-        for (size_t k = 1; ok && k < n; k++) {
-            unsigned char cc = (unsigned char)key[i + k];
-            ok = (cc & 0xC0) == 0x80;
-            cp = cp << 6 | (cc & 0x3Fu);
-        }
-        if (ok && n > 1) {
-            ok = !((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-                   (cp >= 0xD800 && cp <= 0xDFFF));
-        }
-        if (!ok) {
-            return dlzi_err_set(err, DLZ_EMISUSE, "object key is not valid UTF-8 at byte %zu", i);
-        }
-        i += n;
-    }
-    return DLZ_OK;
-}
-
-int dlz_writer_put_object(dlz_writer *w, const char *key, const void *data, size_t len) {
+int dlz_writer_put_object_raw(dlz_writer *w, const char *key, const void *data, size_t len) {
     if (w == NULL) {
         return DLZ_EMISUSE;
     }
@@ -614,26 +555,23 @@ int dlz_writer_put_object(dlz_writer *w, const char *key, const void *data, size
         return order_error(w, "dlz_writer_put_object");
     }
     if (key == NULL || (data == NULL && len > 0)) {
-        return misuse(w, "dlz_writer_put_object: NULL key or data");
+        return misuse(w, "dlz_writer_put_object_raw: NULL key or data");
     }
     int rc = dlzi_check_object_key(key, &w->err);
     if (rc != DLZ_OK) {
         return rc;
     }
-    size_t kl = strlen(key);
-    char *name = dlzi_malloc(kl + 9);
+    char *name = dlzi_object_entry_name(key);
     if (name == NULL) {
         return dlzi_err_set(&w->err, DLZ_ENOMEM, "out of memory");
     }
-    memcpy(name, "objects/", 8);
-    memcpy(name + 8, key, kl + 1);
     for (size_t i = 0; i < w->zw.n; i++) {
         if (strcmp(w->zw.entries[i].name, name) == 0) {
             dlzi_free(name);
             return dlzi_err_set(&w->err, DLZ_EMISUSE, "object key '%s' written twice", key);
         }
     }
-    rc = put_bytes(w, name, P_OBJECTS, data ? data : "", len);
+    rc = put_bytes(w, DLZI_OBJECT, name, data ? data : "", len);
     dlzi_free(name);
     if (rc != DLZ_OK) {
         return failed(w, rc);

@@ -10,8 +10,8 @@
 static int make(const char *path) {
     int64_t cs[2] = {1, 1 << 20}, us[2] = {1, 4 << 20};
     dlz_array *c, *u;
-    if (dlz_array_new(&c, DLZ_DTYPE_FLOAT, 2, cs, 'c') != DLZ_OK ||
-        dlz_array_new(&u, DLZ_DTYPE_FLOAT, 2, us, 'c') != DLZ_OK) {
+    if (dlz_array_new(DLZ_DTYPE_FLOAT, 2, cs, 'c', &c, NULL, 0) != DLZ_OK ||
+        dlz_array_new(DLZ_DTYPE_FLOAT, 2, us, 'c', &u, NULL, 0) != DLZ_OK) {
         return 1;
     }
     float *v = dlz_array_data(c);
@@ -37,13 +37,13 @@ static int make(const char *path) {
         rc = dlz_writer_put_updater(w, u);
     }
     if (rc == DLZ_OK) {
-        rc = dlz_writer_put_normalizer(w, "OLD", 3);
+        rc = dlz_writer_put_normalizer_raw(w, "OLD", 3);
     }
     if (rc == DLZ_OK) {
-        rc = dlz_writer_put_object(w, "keep", "k", 1);
+        rc = dlz_writer_put_object_raw(w, "keep", "k", 1);
     }
     if (rc == DLZ_OK) {
-        rc = dlz_writer_put_object(w, "gone", "g", 1);
+        rc = dlz_writer_put_object_raw(w, "gone", "g", 1);
     }
     if (rc == DLZ_OK) {
         rc = dlz_writer_close(w);
@@ -73,16 +73,16 @@ int main(int argc, char **argv) {
         rc = dlz_editor_set_mtime(e, 1700000000);
     }
     if (rc == DLZ_OK && strcmp(kind, "normalizer") == 0) {
-        rc = dlz_editor_set_normalizer(e, "NEW NORMALIZER", 14);
+        rc = dlz_editor_set_normalizer_raw(e, "NEW NORMALIZER", 14);
     } else if (rc == DLZ_OK && strcmp(kind, "object") == 0) {
-        rc = dlz_editor_put_object(e, "keep", "replaced", 8);
+        rc = dlz_editor_put_object_raw(e, "keep", "replaced", 8);
     } else if (rc == DLZ_OK && strcmp(kind, "object-rm") == 0) {
         rc = dlz_editor_remove_object(e, "gone");
     } else if (rc == DLZ_OK && strcmp(kind, "strip") == 0) {
-        rc = dlz_editor_set_updater(e, NULL);
+        rc = dlz_editor_remove_updater(e);
     } else if (rc == DLZ_OK && strcmp(kind, "updater") == 0) {
         int64_t s[1] = {2 << 20};
-        rc = dlz_array_new(&u, DLZ_DTYPE_FLOAT, 1, s, 'c');
+        rc = dlz_array_new(DLZ_DTYPE_FLOAT, 1, s, 'c', &u, NULL, 0);
         if (rc == DLZ_OK) {
             rc = dlz_editor_set_updater(e, u);
         }

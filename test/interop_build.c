@@ -49,7 +49,7 @@ static dlz_array *vector(dlz_dtype t, int64_t n, double (*f)(int64_t), json_t *s
                          json_t **summary) {
     int64_t s[2] = {1, n};
     dlz_array *a;
-    if (dlz_array_new(&a, t, 2, s, 'c') != DLZ_OK) {
+    if (dlz_array_new(t, 2, s, 'c', &a, NULL, 0) != DLZ_OK) {
         exit(1);
     }
     size_t w = dlz_dtype_size(t);
@@ -118,19 +118,19 @@ static dlz_normalizer *make_normalizer(int which, json_t **expect) {
     int rc;
     switch (which % 3) {
     case 0:
-        rc = dlz_normalizer_new_standardize(&n, a, b, NULL, NULL);
+        rc = dlz_normalizer_new_standardize(a, b, NULL, NULL, &n, NULL, 0);
         *expect = json_pack("{s:s,s:b,s:O,s:O,s:n,s:n}", "type", "STANDARDIZE", "fitLabel", 0,
                             "mean", sa, "std", sb, "labelMean", "labelStd");
         break;
     case 1:
         /* min = a, max = b (> a): DL4J pads nothing */
-        rc = dlz_normalizer_new_min_max(&n, -1.0, 1.0, a, b, c, d);
+        rc = dlz_normalizer_new_min_max(-1.0, 1.0, a, b, c, d, &n, NULL, 0);
         *expect = json_pack("{s:s,s:b,s:o,s:o,s:O,s:O,s:O,s:O}", "type", "MIN_MAX", "fitLabel", 1,
                             "targetMin", double_field(-1.0), "targetMax", double_field(1.0), "min",
                             sa, "max", sb, "labelMin", la, "labelMax", lb);
         break;
     default:
-        rc = dlz_normalizer_new_image_min_max(&n, -0.5, 0.5, 255.0);
+        rc = dlz_normalizer_new_image_min_max(-0.5, 0.5, 255.0, &n, NULL, 0);
         *expect =
             json_pack("{s:s,s:o,s:o,s:o}", "type", "IMAGE_MIN_MAX", "minRange", double_field(-0.5),
                       "maxRange", double_field(0.5), "maxPixelVal", double_field(255.0));
@@ -155,7 +155,7 @@ static dlz_normalizer *make_normalizer(int which, json_t **expect) {
    getObjectFromFile returns for them. */
 static void put_objects(dlz_writer *w, json_t **expect) {
     json_t *objs = json_object();
-    dlz_value *s = dlz_value_new_string("caf\xc3\xa9 \xe2\x82\xac", 9);
+    dlz_value *s = tu_value_string("caf\xc3\xa9 \xe2\x82\xac", 9);
     json_object_set_new(objs, "labels/name",
                         json_pack("{s:s,s:{s:s,s:s}}", "java_class", "java.lang.String", "value",
                                   "class", "java.lang.String", "value",
@@ -169,12 +169,12 @@ static void put_objects(dlz_writer *w, json_t **expect) {
                         json_pack("{s:s,s:{s:s,s:s}}", "java_class", "java.lang.Long", "value",
                                   "class", "java.lang.Long", "value", "1234567890123"));
     int32_t ints[3] = {1, -2, 3};
-    dlz_value *ia = dlz_value_new_array(DLZ_VALUE_INT_ARRAY, ints, 3);
+    dlz_value *ia = tu_value_array(DLZ_VALUE_INT_ARRAY, ints, 3);
     json_object_set_new(objs, "ints",
                         json_pack("{s:s,s:{s:s,s:[i,i,i]}}", "java_class", "[I", "value", "class",
                                   "[I", "value", 1, -2, 3));
     dlz_value *list = dlz_value_new_list();
-    if (dlz_value_append(list, dlz_value_new_string("a", 1)) != DLZ_OK ||
+    if (dlz_value_append(list, tu_value_string("a", 1)) != DLZ_OK ||
         dlz_value_append(list, dlz_value_new_boolean(1)) != DLZ_OK ||
         dlz_value_append(list, dlz_value_new_null()) != DLZ_OK) {
         exit(1);
@@ -187,7 +187,7 @@ static void put_objects(dlz_writer *w, json_t **expect) {
     const char *keys[] = {"labels/name", "count", "big", "ints", "list"};
     dlz_value *vals[] = {s, i, l, ia, list};
     for (int k = 0; k < 5; k++) {
-        if (dlz_writer_put_object_value(w, keys[k], vals[k]) != DLZ_OK) {
+        if (dlz_writer_put_object(w, keys[k], vals[k]) != DLZ_OK) {
             fprintf(stderr, "%s: %s\n", keys[k], dlz_writer_errmsg(w));
             exit(1);
         }
@@ -239,7 +239,7 @@ static int build(const char *fixture, const char *expected, const char *out_dir,
         dlz_writer_put_configuration(w, json, jlen) != DLZ_OK ||
         dlz_writer_put_coefficients(w, params) != DLZ_OK ||
         (state != NULL && dlz_writer_put_updater(w, state) != DLZ_OK) ||
-        dlz_writer_put_normalizer_value(w, norm) != DLZ_OK) {
+        dlz_writer_put_normalizer(w, norm) != DLZ_OK) {
         fprintf(stderr, "%s: %s\n", path, dlz_writer_errmsg(w));
         return 1;
     }

@@ -55,7 +55,7 @@ static void put_hex(FILE *f, dlz_dtype t, const void *data, int64_t i) {
 static dlz_array *make(dlz_dtype t, int64_t n, int seed) {
     int64_t shape[2] = {1, n};
     dlz_array *a;
-    if (dlz_array_new(&a, t, 2, shape, 'c') != DLZ_OK) {
+    if (dlz_array_new(t, 2, shape, 'c', &a, NULL, 0) != DLZ_OK) {
         exit(1);
     }
     void *d = dlz_array_data(a);
@@ -103,8 +103,9 @@ static void write_case(const char *dir, const char *name, dlz_generation gen, in
         dlz_writer_put_configuration(w, json, strlen(json)) != DLZ_OK ||
         dlz_writer_put_coefficients(w, c) != DLZ_OK ||
         (u && dlz_writer_put_updater(w, u) != DLZ_OK) ||
-        (with_extras && dlz_writer_put_normalizer(w, "NORMALIZER-BYTES", 16) != DLZ_OK) ||
-        (with_extras && dlz_writer_put_object(w, "labels/en", "\xac\xed\x00\x05", 4) != DLZ_OK) ||
+        (with_extras && dlz_writer_put_normalizer_raw(w, "NORMALIZER-BYTES", 16) != DLZ_OK) ||
+        (with_extras &&
+         dlz_writer_put_object_raw(w, "labels/en", "\xac\xed\x00\x05", 4) != DLZ_OK) ||
         dlz_writer_close(w) != DLZ_OK) {
         fprintf(stderr, "%s: %s\n", path, dlz_writer_errmsg(w));
         exit(1);

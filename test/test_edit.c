@@ -17,8 +17,8 @@ static char path[4096];
 static void write_model(const char *p, int with_updater, int with_norm, int nobj) {
     dlz_array *c, *u;
     int64_t cs[2] = {1, 5000}, us[2] = {1, 10000};
-    assert_int_equal(dlz_array_new(&c, DLZ_DTYPE_FLOAT, 2, cs, 'c'), DLZ_OK);
-    assert_int_equal(dlz_array_new(&u, DLZ_DTYPE_FLOAT, 2, us, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, cs, 'c', &c, NULL, 0), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, us, 'c', &u, NULL, 0), DLZ_OK);
     float *cv = dlz_array_data(c), *uv = dlz_array_data(u);
     for (int i = 0; i < 5000; i++) {
         cv[i] = (float)i * 0.25f;
@@ -35,13 +35,13 @@ static void write_model(const char *p, int with_updater, int with_norm, int nobj
         TU_OK_W(w, dlz_writer_put_updater(w, u));
     }
     if (with_norm) {
-        TU_OK_W(w, dlz_writer_put_normalizer(w, "OLD-NORMALIZER", 14));
+        TU_OK_W(w, dlz_writer_put_normalizer_raw(w, "OLD-NORMALIZER", 14));
     }
     for (int i = 0; i < nobj; i++) {
         char key[32], val[32];
         snprintf(key, sizeof key, "key%d", i);
         snprintf(val, sizeof val, "value%d", i);
-        TU_OK_W(w, dlz_writer_put_object(w, key, val, strlen(val)));
+        TU_OK_W(w, dlz_writer_put_object_raw(w, key, val, strlen(val)));
     }
     TU_OK_W(w, dlz_writer_close(w));
     dlz_writer_free(w);
@@ -128,10 +128,10 @@ static void test_normalizer_edits(void **state) {
     write_model(orig, 1, 0, 2);
 
     dlz_editor *e = dlz_editor_new();
-    assert_int_equal(dlz_editor_set_normalizer(e, "x", 1), DLZ_EMISUSE); /* not open */
+    assert_int_equal(dlz_editor_set_normalizer_raw(e, "x", 1), DLZ_EMISUSE); /* not open */
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_set_normalizer(e, NULL, 0), DLZ_ENOTFOUND);
-    assert_int_equal(dlz_editor_set_normalizer(e, "NEW", 3), DLZ_OK);
+    assert_int_equal(dlz_editor_remove_normalizer(e), DLZ_ENOTFOUND);
+    assert_int_equal(dlz_editor_set_normalizer_raw(e, "NEW", 3), DLZ_OK);
     assert_int_equal(dlz_editor_commit(e), DLZ_OK);
     names_of(path, names, sizeof names);
     assert_string_equal(names, "configuration.json,coefficients.bin,updaterState.bin,"
@@ -148,13 +148,13 @@ static void test_normalizer_edits(void **state) {
     }
     /* replace, then remove */
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_set_normalizer(e, "NEWER!", 6), DLZ_OK);
+    assert_int_equal(dlz_editor_set_normalizer_raw(e, "NEWER!", 6), DLZ_OK);
     assert_int_equal(dlz_editor_commit(e), DLZ_OK);
     n = read_entry(path, "normalizer.bin", &len);
     assert_memory_equal(n, "NEWER!", 6);
     free(n);
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_set_normalizer(e, NULL, 0), DLZ_OK);
+    assert_int_equal(dlz_editor_remove_normalizer(e), DLZ_OK);
     assert_int_equal(dlz_editor_commit(e), DLZ_OK);
     assert_null(read_entry(path, "normalizer.bin", &len));
     dlz_editor_free(e);
@@ -170,11 +170,11 @@ static void test_object_edits(void **state) {
     write_model(path, 0, 1, 3);
     dlz_editor *e = dlz_editor_new();
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_put_object(e, "key1", "REPLACED", 8), DLZ_OK);
-    assert_int_equal(dlz_editor_put_object(e, "new/one", "N1", 2), DLZ_OK);
+    assert_int_equal(dlz_editor_put_object_raw(e, "key1", "REPLACED", 8), DLZ_OK);
+    assert_int_equal(dlz_editor_put_object_raw(e, "new/one", "N1", 2), DLZ_OK);
     assert_int_equal(dlz_editor_remove_object(e, "key0"), DLZ_OK);
     assert_int_equal(dlz_editor_remove_object(e, "nope"), DLZ_ENOTFOUND);
-    assert_int_equal(dlz_editor_put_object(e, "../x", "v", 1), DLZ_EMISUSE);
+    assert_int_equal(dlz_editor_put_object_raw(e, "../x", "v", 1), DLZ_EMISUSE);
     assert_non_null(strstr(dlz_editor_errmsg(e), "'..'"));
     assert_int_equal(dlz_editor_commit(e), DLZ_OK);
     names_of(path, names, sizeof names);
@@ -187,7 +187,7 @@ static void test_object_edits(void **state) {
     free(v);
     /* re-adding the same key replaces it (DL4J fails with "duplicate entry") */
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_put_object(e, "new/one", "N2", 2), DLZ_OK);
+    assert_int_equal(dlz_editor_put_object_raw(e, "new/one", "N2", 2), DLZ_OK);
     assert_int_equal(dlz_editor_commit(e), DLZ_OK);
     v = read_entry(path, "objects/new/one", &len);
     assert_memory_equal(v, "N2", 2);
@@ -204,7 +204,7 @@ static void test_updater_edits(void **state) {
     char out[4200];
     snprintf(out, sizeof out, "%s/stripped.zip", dir);
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_set_updater(e, NULL), DLZ_OK);
+    assert_int_equal(dlz_editor_remove_updater(e), DLZ_OK);
     assert_int_equal(dlz_editor_commit_to(e, out), DLZ_OK);
     names_of(out, names, sizeof names);
     assert_string_equal(names, "configuration.json,coefficients.bin,normalizer.bin,objects/key0,");
@@ -214,7 +214,7 @@ static void test_updater_edits(void **state) {
     /* add a new updater state to the stripped copy */
     dlz_array *u;
     int64_t us[1] = {7};
-    assert_int_equal(dlz_array_new(&u, DLZ_DTYPE_FLOAT, 1, us, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 1, us, 'c', &u, NULL, 0), DLZ_OK);
     ((float *)dlz_array_data(u))[6] = 42.0f;
     assert_int_equal(dlz_editor_open(e, out), DLZ_OK);
     assert_int_equal(dlz_editor_set_updater(e, u), DLZ_OK);
@@ -263,7 +263,7 @@ static void test_failure_keeps_original(void **state) {
     tu_write_file(path, z, len);
     dlz_editor *e = dlz_editor_new();
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_put_object(e, "k", "v", 1), DLZ_OK);
+    assert_int_equal(dlz_editor_put_object_raw(e, "k", "v", 1), DLZ_OK);
     assert_int_equal(dlz_editor_commit(e), DLZ_EFORMAT);
     assert_non_null(strstr(dlz_editor_errmsg(e), "updaterState.bin"));
     size_t len2;
@@ -276,7 +276,7 @@ static void test_failure_keeps_original(void **state) {
     dlz_editor_free(e);
     e = dlz_editor_new();
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_set_updater(e, NULL), DLZ_OK);
+    assert_int_equal(dlz_editor_remove_updater(e), DLZ_OK);
     assert_int_equal(dlz_editor_commit(e), DLZ_OK);
     assert_int_equal(nfiles(), 1);
     /* a bare array cannot be edited; a missing file is a clear error */
@@ -306,8 +306,8 @@ static void test_corpus_edits(void **state) {
         tu_write_file(path, z, len);
         dlz_editor *e = dlz_editor_new();
         assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-        assert_int_equal(dlz_editor_put_object(e, "labels", "abc", 3), DLZ_OK);
-        assert_int_equal(dlz_editor_set_normalizer(e, "NORM", 4), DLZ_OK);
+        assert_int_equal(dlz_editor_put_object_raw(e, "labels", "abc", 3), DLZ_OK);
+        assert_int_equal(dlz_editor_set_normalizer_raw(e, "NORM", 4), DLZ_OK);
         assert_int_equal(dlz_editor_commit(e), DLZ_OK);
         dlz_editor_free(e);
         char orig[4200];

@@ -105,7 +105,7 @@ static void check_array(const char *name, const char *what, const dlz_array *a, 
 static void check_params(dlz_reader *r, const char *name, json_t *params) {
     dlz_params *p = NULL;
     dlz_array *c = NULL;
-    int rc = dlz_reader_read_params(r, &p);
+    int rc = dlz_reader_read_params(r, 0, &p);
     check(rc == DLZ_OK, "%s parameter table (%s)", name,
           rc == DLZ_OK ? "ok" : dlz_reader_errmsg(r));
     if (rc != DLZ_OK || dlz_reader_read_coefficients(r, &c) != DLZ_OK || c == NULL) {

@@ -70,8 +70,8 @@ static int exercise(const unsigned char *buf, size_t len) {
 static unsigned char *small_archive(size_t *len, int method) {
     dlz_array *c, *u;
     int64_t cs[2] = {1, 30}, us[2] = {1, 60};
-    assert_int_equal(dlz_array_new(&c, DLZ_DTYPE_FLOAT, 2, cs, 'c'), DLZ_OK);
-    assert_int_equal(dlz_array_new(&u, DLZ_DTYPE_DOUBLE, 2, us, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, cs, 'c', &c, NULL, 0), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_DOUBLE, 2, us, 'c', &u, NULL, 0), DLZ_OK);
     float *v = dlz_array_data(c);
     for (int i = 0; i < 30; i++) {
         v[i] = (float)i;
@@ -82,7 +82,7 @@ static unsigned char *small_archive(size_t *len, int method) {
     TU_OK_W(w, dlz_writer_put_configuration(w, "{\"confs\":[]}", 12));
     TU_OK_W(w, dlz_writer_put_coefficients(w, c));
     TU_OK_W(w, dlz_writer_put_updater(w, u));
-    TU_OK_W(w, dlz_writer_put_object(w, "k", "v", 1));
+    TU_OK_W(w, dlz_writer_put_object_raw(w, "k", "v", 1));
     TU_OK_W(w, dlz_writer_close(w));
     const void *buf;
     TU_OK_W(w, dlz_writer_memory(w, &buf, len));

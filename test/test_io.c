@@ -69,8 +69,8 @@ static void *drain_pipe(void *arg) {
 static unsigned char *make_archive(size_t *len, int64_t n, int method) {
     dlz_array *c, *u;
     int64_t cs[2] = {1, n}, us[2] = {1, 2 * n};
-    assert_int_equal(dlz_array_new(&c, DLZ_DTYPE_FLOAT, 2, cs, 'c'), DLZ_OK);
-    assert_int_equal(dlz_array_new(&u, DLZ_DTYPE_FLOAT, 2, us, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, cs, 'c', &c, NULL, 0), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, us, 'c', &u, NULL, 0), DLZ_OK);
     float *cv = dlz_array_data(c), *uv = dlz_array_data(u);
     for (int64_t i = 0; i < n; i++) {
         cv[i] = (float)i * 0.5f;
@@ -86,8 +86,8 @@ static unsigned char *make_archive(size_t *len, int64_t n, int method) {
     TU_OK_W(w, dlz_writer_put_configuration(w, json, strlen(json)));
     TU_OK_W(w, dlz_writer_put_coefficients(w, c));
     TU_OK_W(w, dlz_writer_put_updater(w, u));
-    TU_OK_W(w, dlz_writer_put_normalizer(w, "NORM", 4));
-    TU_OK_W(w, dlz_writer_put_object(w, "a/b", "xyz", 3));
+    TU_OK_W(w, dlz_writer_put_normalizer_raw(w, "NORM", 4));
+    TU_OK_W(w, dlz_writer_put_object_raw(w, "a/b", "xyz", 3));
     TU_OK_W(w, dlz_writer_close(w));
     const void *buf;
     TU_OK_W(w, dlz_writer_memory(w, &buf, len));
@@ -396,14 +396,14 @@ static int sink_close(void *user) {
 static int write_model(dlz_writer *w) {
     dlz_array *c;
     int64_t cs[2] = {1, 1000};
-    assert_int_equal(dlz_array_new(&c, DLZ_DTYPE_FLOAT, 2, cs, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, cs, 'c', &c, NULL, 0), DLZ_OK);
     float *cv = dlz_array_data(c);
     for (int i = 0; i < 1000; i++) {
         cv[i] = (float)i * 0.5f;
     }
     int64_t us[2] = {1, 2000};
     dlz_array *u;
-    assert_int_equal(dlz_array_new(&u, DLZ_DTYPE_FLOAT, 2, us, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, us, 'c', &u, NULL, 0), DLZ_OK);
     float *uv = dlz_array_data(u);
     for (int i = 0; i < 2000; i++) {
         uv[i] = -(float)i;
@@ -417,10 +417,10 @@ static int write_model(dlz_writer *w) {
         rc = dlz_writer_put_updater(w, u);
     }
     if (rc == DLZ_OK) {
-        rc = dlz_writer_put_normalizer(w, "NORM", 4);
+        rc = dlz_writer_put_normalizer_raw(w, "NORM", 4);
     }
     if (rc == DLZ_OK) {
-        rc = dlz_writer_put_object(w, "a/b", "xyz", 3);
+        rc = dlz_writer_put_object_raw(w, "a/b", "xyz", 3);
     }
     dlz_array_free(c);
     dlz_array_free(u);

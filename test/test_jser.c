@@ -114,7 +114,7 @@ static void put(dlz_value *m, dlz_value *k, dlz_value *v) {
 }
 
 static dlz_value *str(const char *s) {
-    return must(dlz_value_new_string(s, strlen(s)));
+    return must(tu_value_string(s, strlen(s)));
 }
 
 static dlz_value *decode_ok(const void *p, size_t n) {
@@ -565,7 +565,7 @@ static dlz_value *parse_prim_array(const char **s, dlz_value_type t) {
         n++;
     }
     (*s)++;
-    dlz_value *v = must(dlz_value_new_array(t, a, n));
+    dlz_value *v = must(tu_value_array(t, a, n));
     free(a);
     return v;
 }
@@ -609,7 +609,7 @@ static dlz_value *parse_v(const char **s) {
         }
         (*s)++;
         char *b = from_units(u, n, &len);
-        dlz_value *v = must(dlz_value_new_string(b, len));
+        dlz_value *v = must(tu_value_string(b, len));
         free(b);
         free(u);
         return v;
@@ -650,10 +650,10 @@ static dlz_value *parse_v(const char **s) {
         }
     }
     if (eat(s, "String[]{")) {
-        return parse_items(s, must(dlz_value_new_array(DLZ_VALUE_STRING_ARRAY, NULL, 0)), "}");
+        return parse_items(s, must(tu_value_array(DLZ_VALUE_STRING_ARRAY, NULL, 0)), "}");
     }
     if (eat(s, "Object[]{")) {
-        return parse_items(s, must(dlz_value_new_array(DLZ_VALUE_OBJECT_ARRAY, NULL, 0)), "}");
+        return parse_items(s, must(tu_value_array(DLZ_VALUE_OBJECT_ARRAY, NULL, 0)), "}");
     }
     if (eat(s, "ArrayList[")) {
         return parse_items(s, must(dlz_value_new_list()), "]");
@@ -729,7 +729,7 @@ static void build_hand_vectors(void) {
     tu_b_be(b, 0x3FC00000, 4);
     tu_b_be(b, 0xC0000000, 4);
     float fa[2] = {1.5f, -2.0f};
-    v->value = must(dlz_value_new_array(DLZ_VALUE_FLOAT_ARRAY, fa, 2));
+    v->value = must(tu_value_array(DLZ_VALUE_FLOAT_ARRAY, fa, 2));
     v++;
 
     /* D.3: empty ArrayList, 58 bytes */
@@ -840,7 +840,7 @@ static void build_hand_vectors(void) {
     b_u8(b, 0x70);
     b_ref(b, 2);
     const char *sa[3] = {"a", NULL, "a"};
-    v->value = must(dlz_value_new_array(DLZ_VALUE_STRING_ARRAY, sa, 3));
+    v->value = must(tu_value_array(DLZ_VALUE_STRING_ARRAY, sa, 3));
     v++;
 
     /* A string of 65536 bytes needs TC_LONGSTRING. */
@@ -853,7 +853,7 @@ static void build_hand_vectors(void) {
     assert_non_null(xs);
     memset(xs, 'x', 65536);
     tu_b_bytes(b, xs, 65536);
-    v->value = must(dlz_value_new_string(xs, 65536));
+    v->value = must(tu_value_string(xs, 65536));
     free(xs);
     v++;
 
@@ -866,7 +866,7 @@ static void build_hand_vectors(void) {
     tu_b_be(b, 14, 2);
     tu_b_bytes(b, "\xC3\xA9\xC0\x80\xED\xA0\xBD\xED\xB8\x80\xED\xA0\x80", 13);
     b_u8(b, 'z');
-    v->value = must(dlz_value_new_string("\xC3\xA9\0\xF0\x9F\x98\x80\xED\xA0\x80z", 11));
+    v->value = must(tu_value_string("\xC3\xA9\0\xF0\x9F\x98\x80\xED\xA0\x80z", 11));
     v++;
     assert_int_equal(v - hand, N_HAND);
 }
@@ -970,17 +970,17 @@ static void test_api(void **state) {
     assert_null(dlz_value_type_name((dlz_value_type)99));
 
     /* strings: UTF-8 checked, surrogates accepted */
-    assert_null(dlz_value_new_string("\xC0\x80", 2));         /* overlong */
-    assert_null(dlz_value_new_string("\xF4\x90\x80\x80", 4)); /* above U+10FFFF */
-    assert_null(dlz_value_new_string("\xE2\x82", 2));         /* truncated */
-    assert_null(dlz_value_new_string("\x80", 1));
-    assert_null(dlz_value_new_string(NULL, 1));
-    dlz_value *v = must(dlz_value_new_string(NULL, 0));
+    assert_null(tu_value_string("\xC0\x80", 2));         /* overlong */
+    assert_null(tu_value_string("\xF4\x90\x80\x80", 4)); /* above U+10FFFF */
+    assert_null(tu_value_string("\xE2\x82", 2));         /* truncated */
+    assert_null(tu_value_string("\x80", 1));
+    assert_null(tu_value_string(NULL, 1));
+    dlz_value *v = must(tu_value_string(NULL, 0));
     size_t len = 99;
     assert_string_equal(dlz_value_string(v, &len), "");
     assert_int_equal(len, 0);
     dlz_value_free(v);
-    dlz_value_free(must(dlz_value_new_string("\xED\xB0\x80", 3)));
+    dlz_value_free(must(tu_value_string("\xED\xB0\x80", 3)));
 
     /* scalars */
     v = must(dlz_value_new_boolean(7));
@@ -997,26 +997,26 @@ static void test_api(void **state) {
     dlz_value_free(v);
 
     /* arrays */
-    assert_null(dlz_value_new_array(DLZ_VALUE_LIST, NULL, 0));
-    assert_null(dlz_value_new_array(DLZ_VALUE_INT_ARRAY, NULL, 3));
-    assert_null(dlz_value_new_array(DLZ_VALUE_OBJECT_ARRAY, "x", 1));
+    assert_null(tu_value_array(DLZ_VALUE_LIST, NULL, 0));
+    assert_null(tu_value_array(DLZ_VALUE_INT_ARRAY, NULL, 3));
+    assert_null(tu_value_array(DLZ_VALUE_OBJECT_ARRAY, "x", 1));
     const char *bad[] = {"ok", "\xFF"};
-    assert_null(dlz_value_new_array(DLZ_VALUE_STRING_ARRAY, bad, 2));
+    assert_null(tu_value_array(DLZ_VALUE_STRING_ARRAY, bad, 2));
     uint8_t bools[3] = {0, 2, 255};
-    v = must(dlz_value_new_array(DLZ_VALUE_BOOLEAN_ARRAY, bools, 3));
+    v = must(tu_value_array(DLZ_VALUE_BOOLEAN_ARRAY, bools, 3));
     size_t n;
     const uint8_t *bb = dlz_value_array_data(v, &n);
     assert_int_equal(n, 3);
     assert_true(bb[0] == 0 && bb[1] == 1 && bb[2] == 1);
     dlz_value_free(v);
-    v = must(dlz_value_new_array(DLZ_VALUE_LONG_ARRAY, NULL, 0));
+    v = must(tu_value_array(DLZ_VALUE_LONG_ARRAY, NULL, 0));
     assert_non_null(dlz_value_array_data(v, &n));
     assert_int_equal(n, 0);
     dlz_value_free(v);
 
     /* containers: ownership and kinds */
     dlz_value *list = must(dlz_value_new_list());
-    dlz_value *sarr = must(dlz_value_new_array(DLZ_VALUE_STRING_ARRAY, NULL, 0));
+    dlz_value *sarr = must(tu_value_array(DLZ_VALUE_STRING_ARRAY, NULL, 0));
     dlz_value *i1 = must(dlz_value_new_int(1));
     assert_int_equal(dlz_value_append(sarr, i1), DLZ_EMISUSE);
     assert_int_equal(dlz_value_append(list, list), DLZ_EMISUSE);
@@ -1048,8 +1048,8 @@ static void test_api(void **state) {
     add(lk2, dlz_value_new_int(5));
     put(m, lk2, str("list again"));
     int arr[1] = {5};
-    put(m, dlz_value_new_array(DLZ_VALUE_INT_ARRAY, arr, 1), str("array"));
-    put(m, dlz_value_new_array(DLZ_VALUE_INT_ARRAY, arr, 1), str("another array"));
+    put(m, tu_value_array(DLZ_VALUE_INT_ARRAY, arr, 1), str("array"));
+    put(m, tu_value_array(DLZ_VALUE_INT_ARRAY, arr, 1), str("another array"));
     /* k, 1, 1L, NaN, 0.0, -0.0, [5], two arrays (equal only to themselves) */
     assert_int_equal(dlz_value_count(m), 9);
     assert_int_equal(dlz_value_integer(dlz_value_map_value(m, 0)), 2);
@@ -1167,7 +1167,7 @@ static void test_sharing(void **state) {
     add(l, str("b"));
     add(l, str("a"));
     const char *sa[2] = {"b", "a"};
-    add(l, dlz_value_new_array(DLZ_VALUE_STRING_ARRAY, sa, 2));
+    add(l, tu_value_array(DLZ_VALUE_STRING_ARRAY, sa, 2));
     size_t n;
     unsigned char *p = encode_ok(l, &n);
     /* list desc 0, list 1, "a" 2, "b" 3 */
@@ -2022,7 +2022,7 @@ static void test_oom(void **state) {
     for (long k = 1;; k++) {
         static const char *const ss[] = {"a", NULL, "b"};
         dlzi_alloc_fail_after(k);
-        dlz_value *s = dlz_value_new_array(DLZ_VALUE_STRING_ARRAY, ss, 3);
+        dlz_value *s = tu_value_array(DLZ_VALUE_STRING_ARRAY, ss, 3);
         dlzi_alloc_fail_after(0);
         if (s != NULL) {
             dlz_value_free(s);
@@ -2079,16 +2079,16 @@ static dlz_value *json_sample(void) {
     add(l, dlz_value_new_char('A'));
     add(l, dlz_value_new_char(0xD800));
     add(l, dlz_value_new_char(0x20AC));
-    add(l, dlz_value_new_string("q\"b\\\n\x01\xC3\xA9\xF0\x9F\x98\x80\xED\xB0\x80", 15));
+    add(l, tu_value_string("q\"b\\\n\x01\xC3\xA9\xF0\x9F\x98\x80\xED\xB0\x80", 15));
     int8_t bytes[2] = {1, -1};
-    add(l, dlz_value_new_array(DLZ_VALUE_BYTE_ARRAY, bytes, 2));
+    add(l, tu_value_array(DLZ_VALUE_BYTE_ARRAY, bytes, 2));
     uint16_t chars[2] = {'x', 0xDC00};
-    add(l, dlz_value_new_array(DLZ_VALUE_CHAR_ARRAY, chars, 2));
+    add(l, tu_value_array(DLZ_VALUE_CHAR_ARRAY, chars, 2));
     uint8_t bools[2] = {1, 0};
-    add(l, dlz_value_new_array(DLZ_VALUE_BOOLEAN_ARRAY, bools, 2));
+    add(l, tu_value_array(DLZ_VALUE_BOOLEAN_ARRAY, bools, 2));
     double ds[1] = {2.5};
-    add(l, dlz_value_new_array(DLZ_VALUE_DOUBLE_ARRAY, ds, 1));
-    add(l, dlz_value_new_array(DLZ_VALUE_INT_ARRAY, NULL, 0));
+    add(l, tu_value_array(DLZ_VALUE_DOUBLE_ARRAY, ds, 1));
+    add(l, tu_value_array(DLZ_VALUE_INT_ARRAY, NULL, 0));
     dlz_value *m = must(dlz_value_new_map(1));
     put(m, str("k"), dlz_value_new_list());
     put(m, str("z"), dlz_value_new_map(0));
@@ -2244,7 +2244,7 @@ static void test_archive(void **state) {
     TU_OK_W(w, dlz_writer_open_memory(w));
     TU_OK_W(w, dlz_writer_put_configuration(w, conf, strlen(conf)));
     TU_OK_W(w, dlz_writer_put_coefficients(w, NULL));
-    TU_OK_W(w, dlz_writer_put_object_value(w, "meta/labels", v));
+    TU_OK_W(w, dlz_writer_put_object(w, "meta/labels", v));
     /* an opaque value inside a list cannot be written; the archive goes on */
     buf b = {0};
     b_header(&b);
@@ -2255,15 +2255,15 @@ static void test_archive(void **state) {
     dlz_value *date = decode_ok(b.p, b.n);
     dlz_value *l = must(dlz_value_new_list());
     add(l, must(dlz_value_copy(date)));
-    assert_int_equal(dlz_writer_put_object_value(w, "bad", l), DLZ_EUNSUPPORTED);
+    assert_int_equal(dlz_writer_put_object(w, "bad", l), DLZ_EUNSUPPORTED);
     assert_non_null(strstr(dlz_writer_errmsg(w), "objects/bad"));
-    assert_int_equal(dlz_writer_put_object_value(w, "x", NULL), DLZ_EMISUSE);
-    assert_int_equal(dlz_writer_put_object_value(NULL, "x", v), DLZ_EMISUSE);
-    TU_OK_W(w, dlz_writer_put_object_value(w, "date", date));
-    TU_OK_W(w, dlz_writer_put_object(w, "garbage",
-                                     "\xAC\xED\x00\x05\x74\x00\x09"
-                                     "ab",
-                                     9));
+    assert_int_equal(dlz_writer_put_object(w, "x", NULL), DLZ_EMISUSE);
+    assert_int_equal(dlz_writer_put_object(NULL, "x", v), DLZ_EMISUSE);
+    TU_OK_W(w, dlz_writer_put_object(w, "date", date));
+    TU_OK_W(w, dlz_writer_put_object_raw(w, "garbage",
+                                         "\xAC\xED\x00\x05\x74\x00\x09"
+                                         "ab",
+                                         9));
     TU_OK_W(w, dlz_writer_close(w));
     const void *zip;
     size_t zlen;
@@ -2597,7 +2597,7 @@ static dlz_value *rnd_string(void) {
         memcpy(b + n, p, strlen(p));
         n += strlen(p);
     }
-    return must(dlz_value_new_string(b, n));
+    return must(tu_value_string(b, n));
 }
 
 static dlz_value *rnd_value(int depth);
@@ -2653,14 +2653,13 @@ static dlz_value *rnd_value(int depth) {
         for (size_t i = 0; i < sizeof e; i++) {
             e[i] = (unsigned char)rnd(256);
         }
-        return must(
-            dlz_value_new_array((dlz_value_type)(DLZ_VALUE_BYTE_ARRAY + (int)rnd(8)), e, n));
+        return must(tu_value_array((dlz_value_type)(DLZ_VALUE_BYTE_ARRAY + (int)rnd(8)), e, n));
     }
     case 11:
     case 12:
     case 13: {
-        dlz_value *c = k == 11   ? must(dlz_value_new_array(DLZ_VALUE_STRING_ARRAY, NULL, 0))
-                       : k == 12 ? must(dlz_value_new_array(DLZ_VALUE_OBJECT_ARRAY, NULL, 0))
+        dlz_value *c = k == 11   ? must(tu_value_array(DLZ_VALUE_STRING_ARRAY, NULL, 0))
+                       : k == 12 ? must(tu_value_array(DLZ_VALUE_OBJECT_ARRAY, NULL, 0))
                                  : must(dlz_value_new_list());
         size_t n = rnd(5);
         for (size_t i = 0; i < n; i++) {

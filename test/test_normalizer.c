@@ -96,7 +96,7 @@ static dlz_array *array_from(json_t *s) {
     }
     dlz_dtype t = dtype_named(json_string_value(json_object_get(s, "dtype")));
     dlz_array *a;
-    assert_int_equal(dlz_array_new(&a, t, rank, sh, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(t, rank, sh, 'c', &a, NULL, 0), DLZ_OK);
     size_t nb;
     unsigned char *b = tu_unhex(json_string_value(json_object_get(s, "values_hex")), &nb);
     size_t w = dlz_dtype_size(t);
@@ -397,23 +397,23 @@ static dlz_normalizer *rebuild(json_t *e) {
         dlz_array *la = fit ? array_from(json_object_get(e, std ? "labelMean" : "labelMin")) : NULL;
         dlz_array *lb = fit ? array_from(json_object_get(e, std ? "labelStd" : "labelMax")) : NULL;
         if (std) {
-            assert_int_equal(dlz_normalizer_new_standardize(&n, a, b, la, lb), DLZ_OK);
+            assert_int_equal(dlz_normalizer_new_standardize(a, b, la, lb, &n, NULL, 0), DLZ_OK);
         } else {
-            assert_int_equal(
-                dlz_normalizer_new_min_max(&n, bits_of(json_object_get(e, "targetMin")),
-                                           bits_of(json_object_get(e, "targetMax")), a, b, la, lb),
-                DLZ_OK);
+            assert_int_equal(dlz_normalizer_new_min_max(bits_of(json_object_get(e, "targetMin")),
+                                                        bits_of(json_object_get(e, "targetMax")), a,
+                                                        b, la, lb, &n, NULL, 0),
+                             DLZ_OK);
         }
         dlz_array_free(a);
         dlz_array_free(b);
         dlz_array_free(la);
         dlz_array_free(lb);
     } else if (strcmp(type, "IMAGE_MIN_MAX") == 0) {
-        assert_int_equal(
-            dlz_normalizer_new_image_min_max(&n, bits_of(json_object_get(e, "minRange")),
-                                             bits_of(json_object_get(e, "maxRange")),
-                                             bits_of(json_object_get(e, "maxPixelVal"))),
-            DLZ_OK);
+        assert_int_equal(dlz_normalizer_new_image_min_max(
+                             bits_of(json_object_get(e, "minRange")),
+                             bits_of(json_object_get(e, "maxRange")),
+                             bits_of(json_object_get(e, "maxPixelVal")), &n, NULL, 0),
+                         DLZ_OK);
     } else if (strncmp(type, "MULTI_", 6) == 0 && strcmp(type, "MULTI_HYBRID") != 0) {
         int std = strcmp(type, "MULTI_STANDARDIZE") == 0;
         json_t *fa = json_object_get(e, std ? "featureMean" : "featureMin");
@@ -436,12 +436,13 @@ static dlz_normalizer *rebuild(json_t *e) {
         const dlz_array *const *cob = fit ? (const dlz_array *const *)ob : NULL;
         if (std) {
             assert_int_equal(
-                dlz_normalizer_new_multi_standardize(&n, nin, cia, cib, nout, coa, cob), DLZ_OK);
+                dlz_normalizer_new_multi_standardize(nin, cia, cib, nout, coa, cob, &n, NULL, 0),
+                DLZ_OK);
         } else {
             assert_int_equal(
-                dlz_normalizer_new_multi_min_max(&n, bits_of(json_object_get(e, "targetMin")),
+                dlz_normalizer_new_multi_min_max(bits_of(json_object_get(e, "targetMin")),
                                                  bits_of(json_object_get(e, "targetMax")), nin, cia,
-                                                 cib, nout, coa, cob),
+                                                 cib, nout, coa, cob, &n, NULL, 0),
                 DLZ_OK);
         }
         for (int i = 0; i < nin; i++) {
@@ -454,7 +455,7 @@ static dlz_normalizer *rebuild(json_t *e) {
         }
     } else {
         assert_string_equal(type, "MULTI_HYBRID");
-        assert_int_equal(dlz_normalizer_new_hybrid(&n), DLZ_OK);
+        assert_non_null(n = dlz_normalizer_new_hybrid());
         static const char *const stats_keys[2] = {"inputStats", "outputStats"};
         static const char *const glob_keys[2] = {"globalInputStrategy", "globalOutputStrategy"};
         static const char *const per_keys[2] = {"perInputStrategies", "perOutputStrategies"};
@@ -469,7 +470,8 @@ static dlz_normalizer *rebuild(json_t *e) {
                     k == DLZ_NORM_STRATEGY_MIN_MAX ? bits_of(json_object_get(g, "minRange")) : 0;
                 double hi =
                     k == DLZ_NORM_STRATEGY_MIN_MAX ? bits_of(json_object_get(g, "maxRange")) : 0;
-                assert_int_equal(dlz_normalizer_hybrid_set_global(n, side, k, lo, hi), DLZ_OK);
+                assert_int_equal(dlz_normalizer_hybrid_set_global(n, side, k, lo, hi, NULL, 0),
+                                 DLZ_OK);
             }
             json_object_foreach(json_object_get(e, per_keys[side]), key, v) {
                 dlz_norm_strategy k = kind_named(json_string_value(json_object_get(v, "kind")));
@@ -477,16 +479,17 @@ static dlz_normalizer *rebuild(json_t *e) {
                     k == DLZ_NORM_STRATEGY_MIN_MAX ? bits_of(json_object_get(v, "minRange")) : 0;
                 double hi =
                     k == DLZ_NORM_STRATEGY_MIN_MAX ? bits_of(json_object_get(v, "maxRange")) : 0;
-                assert_int_equal(dlz_normalizer_hybrid_set_strategy(n, side, atoi(key), k, lo, hi),
-                                 DLZ_OK);
+                assert_int_equal(
+                    dlz_normalizer_hybrid_set_strategy(n, side, atoi(key), k, lo, hi, NULL, 0),
+                    DLZ_OK);
             }
             json_object_foreach(json_object_get(e, stats_keys[side]), key, v) {
                 dlz_norm_strategy k = kind_named(json_string_value(json_object_get(v, "kind")));
                 int std = k == DLZ_NORM_STRATEGY_STANDARDIZE;
                 dlz_array *a = array_from(json_object_get(v, std ? "mean" : "lower"));
                 dlz_array *b = array_from(json_object_get(v, std ? "std" : "upper"));
-                assert_int_equal(dlz_normalizer_hybrid_set_stats(n, side, atoi(key), k, a, b),
-                                 DLZ_OK);
+                assert_int_equal(
+                    dlz_normalizer_hybrid_set_stats(n, side, atoi(key), k, a, b, NULL, 0), DLZ_OK);
                 dlz_array_free(a);
                 dlz_array_free(b);
             }
@@ -824,7 +827,7 @@ static void test_java_serialized(void **state) {
     assert_null(enc);
     int64_t sh[2] = {2, 4};
     dlz_array *a;
-    assert_int_equal(dlz_array_new(&a, DLZ_DTYPE_FLOAT, 2, sh, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, sh, 'c', &a, NULL, 0), DLZ_OK);
     assert_int_equal(dlz_normalizer_transform(n, 0, a, msg, sizeof msg), DLZ_EUNSUPPORTED);
     assert_non_null(strstr(msg, "JAVA_SERIALIZED"));
     char *json;
@@ -860,8 +863,9 @@ static void test_custom(void **state) {
     (void)state;
     static const unsigned char body[] = {0, 1, 2, 0xff, 0x80};
     dlz_normalizer *n, *m;
-    assert_int_equal(dlz_normalizer_new_custom(&n, "com.example.MyStrategy", body, sizeof body),
-                     DLZ_OK);
+    assert_int_equal(
+        dlz_normalizer_new_custom("com.example.MyStrategy", body, sizeof body, &n, NULL, 0),
+        DLZ_OK);
     assert_int_equal(dlz_normalizer_type(n), DLZ_NORM_CUSTOM);
     void *enc;
     size_t len;
@@ -884,7 +888,7 @@ static void test_custom(void **state) {
     assert_memory_equal(bb, body, sizeof body);
     int64_t sh[2] = {1, 1};
     dlz_array *a;
-    assert_int_equal(dlz_array_new(&a, DLZ_DTYPE_FLOAT, 2, sh, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, sh, 'c', &a, NULL, 0), DLZ_OK);
     char msg[256];
     assert_int_equal(dlz_normalizer_transform(m, 0, a, msg, sizeof msg), DLZ_EUNSUPPORTED);
     assert_non_null(strstr(msg, "com.example.MyStrategy"));
@@ -900,11 +904,11 @@ static void test_custom(void **state) {
     dlz_free(enc);
     dlz_normalizer_free(m);
     dlz_normalizer_free(n);
-    assert_int_equal(dlz_normalizer_new_custom(&n, "", NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_custom("", NULL, 0, &n, NULL, 0), DLZ_EMISUSE);
     assert_null(n);
-    assert_int_equal(dlz_normalizer_new_custom(&n, "a\xed\xa0\x80", NULL, 0), DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_new_custom(&n, "x", NULL, 3), DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_new_custom(&n, "x", NULL, 0), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_custom("a\xed\xa0\x80", NULL, 0, &n, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_custom("x", NULL, 3, &n, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_custom("x", NULL, 0, &n, NULL, 0), DLZ_OK);
     dlz_normalizer_free(n);
 }
 
@@ -914,7 +918,7 @@ static void test_custom(void **state) {
 static dlz_array *vec_f32(int64_t nf, const float *v) {
     int64_t sh[2] = {1, nf};
     dlz_array *a;
-    assert_int_equal(dlz_array_new(&a, DLZ_DTYPE_FLOAT, 2, sh, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, sh, 'c', &a, NULL, 0), DLZ_OK);
     memcpy(dlz_array_data(a), v, (size_t)nf * sizeof *v);
     return a;
 }
@@ -953,7 +957,7 @@ static void test_legacy_arrays(void **state) {
 
 static dlz_array *mat_f32(int rank, const int64_t *sh, char order) {
     dlz_array *a;
-    assert_int_equal(dlz_array_new(&a, DLZ_DTYPE_FLOAT, rank, sh, order), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, rank, sh, order, &a, NULL, 0), DLZ_OK);
     return a;
 }
 
@@ -988,7 +992,7 @@ static void test_zero_std(void **state) {
     dlz_array *m = vec_f32(4, mean), *s = vec_f32(4, std);
     dlz_normalizer *n;
     /* the constructor stores max(std, eps), as DistributionStats does */
-    assert_int_equal(dlz_normalizer_new_standardize(&n, m, s, NULL, NULL), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_standardize(m, s, NULL, NULL, &n, NULL, 0), DLZ_OK);
     const dlz_array *st;
     assert_int_equal(dlz_normalizer_stats(n, 0, 0, NULL, NULL, &st), DLZ_OK);
     assert_f32_bits(at_f32(st, 0), eps);
@@ -1044,12 +1048,12 @@ static void test_zero_range(void **state) {
     dlz_array *l = vec_f32(3, lo), *h = vec_f32(3, hi);
     dlz_normalizer *n;
     /* targetMax below targetMin + eps is raised, as MinMaxStrategy does */
-    assert_int_equal(dlz_normalizer_new_min_max(&n, 2.0, 1.0, l, h, NULL, NULL), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_min_max(2.0, 1.0, l, h, NULL, NULL, &n, NULL, 0), DLZ_OK);
     double tmin, tmax;
     assert_int_equal(dlz_normalizer_range(n, &tmin, &tmax), DLZ_OK);
     assert_true(tmin == 2.0 && tmax == 2.0 + 1e-5);
     dlz_normalizer_free(n);
-    assert_int_equal(dlz_normalizer_new_min_max(&n, -1.0, 1.0, l, h, NULL, NULL), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_min_max(-1.0, 1.0, l, h, NULL, NULL, &n, NULL, 0), DLZ_OK);
     /* MinMaxStats pads max where max - min < eps: feature 0 (0) and feature
        2 (-1); every feature gets max += pad (0 for feature 1).  The
        constructor stores the padded max, as DL4J's does; the transform pads
@@ -1096,7 +1100,7 @@ static void test_zero_range(void **state) {
     hi[1] = NAN;
     dlz_array_free(h);
     h = vec_f32(3, hi);
-    assert_int_equal(dlz_normalizer_new_min_max(&n, 0.0, 1.0, l, h, NULL, NULL), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_min_max(0.0, 1.0, l, h, NULL, NULL, &n, NULL, 0), DLZ_OK);
     for (int i = 0; i < 6; i++) {
         set_f32(x, i, in[i]);
     }
@@ -1111,7 +1115,7 @@ static void test_zero_range(void **state) {
 static void test_image_arith(void **state) {
     (void)state;
     dlz_normalizer *n;
-    assert_int_equal(dlz_normalizer_new_image_min_max(&n, -1.0, 1.0, 255.0), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_image_min_max(-1.0, 1.0, 255.0, &n, NULL, 0), DLZ_OK);
     int64_t sh[4] = {1, 2, 2, 2};
     dlz_array *x = mat_f32(4, sh, 'c');
     for (int i = 0; i < 8; i++) {
@@ -1140,7 +1144,7 @@ static void test_image_arith(void **state) {
     assert_int_equal(dlz_normalizer_transform(n, 1, y, msg, sizeof msg), DLZ_EMISUSE);
     dlz_normalizer_free(n);
     /* (0, 1): no multiplication, no addition */
-    assert_int_equal(dlz_normalizer_new_image_min_max(&n, 0.0, 1.0, 255.0), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_image_min_max(0.0, 1.0, 255.0, &n, NULL, 0), DLZ_OK);
     set_f32(y, 1, -0.0f);
     assert_int_equal(dlz_normalizer_transform(n, 0, y, NULL, 0), DLZ_OK);
     assert_f32_bits(at_f32(y, 1), -0.0f);
@@ -1196,7 +1200,7 @@ static void test_shapes(void **state) {
     /* DOUBLE features with FLOAT statistics: statistics converted first */
     int64_t s2[2] = {1, 4};
     dlz_array *xd;
-    assert_int_equal(dlz_array_new(&xd, DLZ_DTYPE_DOUBLE, 2, s2, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_DOUBLE, 2, s2, 'c', &xd, NULL, 0), DLZ_OK);
     double *dv = dlz_array_data(xd);
     for (int i = 0; i < 4; i++) {
         dv[i] = 0.1 * i;
@@ -1215,11 +1219,11 @@ static void test_shapes(void **state) {
     assert_int_equal(dlz_normalizer_transform(n, 1, x1, msg, sizeof msg), DLZ_EMISUSE);
     assert_non_null(strstr(msg, "out of range"));
     dlz_array *xi;
-    assert_int_equal(dlz_array_new(&xi, DLZ_DTYPE_INT, 2, s2, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_INT, 2, s2, 'c', &xi, NULL, 0), DLZ_OK);
     assert_int_equal(dlz_normalizer_transform(n, 0, xi, msg, sizeof msg), DLZ_EMISUSE);
     assert_non_null(strstr(msg, "FLOAT or DOUBLE"));
     dlz_array *xh;
-    assert_int_equal(dlz_array_new(&xh, DLZ_DTYPE_HALF, 2, s2, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_HALF, 2, s2, 'c', &xh, NULL, 0), DLZ_OK);
     assert_int_equal(dlz_normalizer_transform(n, 0, xh, msg, sizeof msg), DLZ_EMISUSE);
     /* elements sharing memory (a broadcast view) cannot be done in place */
     int64_t s24[2] = {2, 4};
@@ -1270,36 +1274,40 @@ static void test_hybrid_rules(void **state) {
     dlz_normalizer_free(n);
 
     /* builders: a per-index NONE turns the global strategy off */
-    assert_int_equal(dlz_normalizer_new_hybrid(&n), DLZ_OK);
+    assert_non_null(n = dlz_normalizer_new_hybrid());
     float a3[3] = {0, 0, 0}, b3[3] = {1, 2, 4};
     dlz_array *a = vec_f32(3, a3), *b = vec_f32(3, b3);
-    assert_int_equal(dlz_normalizer_hybrid_set_global(n, 0, DLZ_NORM_STRATEGY_MIN_MAX, 0, 1),
-                     DLZ_OK);
-    assert_int_equal(dlz_normalizer_hybrid_set_stats(n, 0, 0, DLZ_NORM_STRATEGY_MIN_MAX, a, b),
-                     DLZ_OK);
-    assert_int_equal(dlz_normalizer_hybrid_set_strategy(n, 0, 0, DLZ_NORM_STRATEGY_NONE, 0, 0),
-                     DLZ_OK);
+    assert_int_equal(
+        dlz_normalizer_hybrid_set_global(n, 0, DLZ_NORM_STRATEGY_MIN_MAX, 0, 1, NULL, 0), DLZ_OK);
+    assert_int_equal(
+        dlz_normalizer_hybrid_set_stats(n, 0, 0, DLZ_NORM_STRATEGY_MIN_MAX, a, b, NULL, 0), DLZ_OK);
+    assert_int_equal(
+        dlz_normalizer_hybrid_set_strategy(n, 0, 0, DLZ_NORM_STRATEGY_NONE, 0, 0, NULL, 0), DLZ_OK);
     set_f32(x, 0, 0.5f);
     assert_int_equal(dlz_normalizer_transform(n, 0, x, NULL, 0), DLZ_OK);
     assert_f32_bits(at_f32(x, 0), 0.5f);
     assert_int_equal(
-        dlz_normalizer_hybrid_set_strategy(n, 0, 0, DLZ_NORM_STRATEGY_STANDARDIZE, 0, 0), DLZ_OK);
+        dlz_normalizer_hybrid_set_strategy(n, 0, 0, DLZ_NORM_STRATEGY_STANDARDIZE, 0, 0, NULL, 0),
+        DLZ_OK);
     assert_int_equal(dlz_normalizer_hybrid_strategy_count(n, 0), 1);
     /* STANDARDIZE over MIN_MAX statistics: inconsistent */
     assert_int_equal(dlz_normalizer_transform(n, 0, x, msg, sizeof msg), DLZ_EFORMAT);
     assert_non_null(strstr(msg, "MIN_MAX statistics"));
-    assert_int_equal(dlz_normalizer_hybrid_set_stats(n, 0, 0, 7, a, b), DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_hybrid_set_stats(n, 0, 0, DLZ_NORM_STRATEGY_NONE, a, b),
-                     DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_hybrid_set_stats(n, 0, 0, DLZ_NORM_STRATEGY_MIN_MAX, a, NULL),
-                     DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_hybrid_set_stats(n, 0, 0, 7, a, b, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(
+        dlz_normalizer_hybrid_set_stats(n, 0, 0, DLZ_NORM_STRATEGY_NONE, a, b, NULL, 0),
+        DLZ_EMISUSE);
+    assert_int_equal(
+        dlz_normalizer_hybrid_set_stats(n, 0, 0, DLZ_NORM_STRATEGY_MIN_MAX, a, NULL, NULL, 0),
+        DLZ_EMISUSE);
     dlz_array_free(a);
     dlz_array_free(b);
     dlz_array_free(x);
     dlz_normalizer_free(n);
     dlz_normalizer *s = fixture_normalizer("normalizer-standardize.bin");
-    assert_int_equal(dlz_normalizer_hybrid_set_global(s, 0, DLZ_NORM_STRATEGY_MIN_MAX, 0, 1),
-                     DLZ_EMISUSE);
+    assert_int_equal(
+        dlz_normalizer_hybrid_set_global(s, 0, DLZ_NORM_STRATEGY_MIN_MAX, 0, 1, NULL, 0),
+        DLZ_EMISUSE);
     dlz_normalizer_free(s);
 }
 
@@ -1334,7 +1342,8 @@ static void test_hybrid_duplicates(void **state) {
     int rc;
     for (long f = 1;; f++) {
         dlzi_alloc_fail_after(f);
-        rc = dlz_normalizer_hybrid_set_strategy(n, 1, 5, DLZ_NORM_STRATEGY_STANDARDIZE, 0, 0);
+        rc = dlz_normalizer_hybrid_set_strategy(n, 1, 5, DLZ_NORM_STRATEGY_STANDARDIZE, 0, 0, NULL,
+                                                0);
         dlzi_alloc_fail_after(0);
         if (rc == DLZ_OK) {
             break;
@@ -1357,13 +1366,13 @@ static void test_hybrid_duplicates(void **state) {
 /* Keys of the encoded input statistics map of a hybrid built with `keys`. */
 static void hybrid_order(const int *keys, int n, int *out) {
     dlz_normalizer *h;
-    assert_int_equal(dlz_normalizer_new_hybrid(&h), DLZ_OK);
+    assert_non_null(h = dlz_normalizer_new_hybrid());
     float v = 1.0f;
     dlz_array *a = vec_f32(1, &v);
     for (int i = 0; i < n; i++) {
-        assert_int_equal(
-            dlz_normalizer_hybrid_set_stats(h, 0, keys[i], DLZ_NORM_STRATEGY_STANDARDIZE, a, a),
-            DLZ_OK);
+        assert_int_equal(dlz_normalizer_hybrid_set_stats(
+                             h, 0, keys[i], DLZ_NORM_STRATEGY_STANDARDIZE, a, a, NULL, 0),
+                         DLZ_OK);
     }
     void *enc;
     size_t len;
@@ -1454,7 +1463,7 @@ static void test_json(void **state) {
     float v[4] = {NAN, INFINITY, -INFINITY, 0.5f}, one[4] = {1, 1, 1, 1};
     dlz_array *m = vec_f32(4, v), *s = vec_f32(4, one);
     dlz_normalizer *n;
-    assert_int_equal(dlz_normalizer_new_standardize(&n, m, s, NULL, NULL), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_standardize(m, s, NULL, NULL, &n, NULL, 0), DLZ_OK);
     const char *loc = setlocale(LC_NUMERIC, "de_DE.UTF-8");
     char *text;
     assert_int_equal(dlz_normalizer_to_json(n, 0, &text, NULL), DLZ_OK);
@@ -1481,24 +1490,25 @@ static void test_constructor_checks(void **state) {
     dlz_array *a = vec_f32(2, v), *b = vec_f32(3, w), *c = vec_f32(2, v);
     dlz_array *i;
     int64_t sh[1] = {2};
-    assert_int_equal(dlz_array_new(&i, DLZ_DTYPE_INT, 1, sh, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_INT, 1, sh, 'c', &i, NULL, 0), DLZ_OK);
     dlz_normalizer *n = (dlz_normalizer *)&n;
-    assert_int_equal(dlz_normalizer_new_standardize(&n, a, b, NULL, NULL), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_standardize(a, b, NULL, NULL, &n, NULL, 0), DLZ_EMISUSE);
     assert_null(n);
-    assert_int_equal(dlz_normalizer_new_standardize(&n, a, i, NULL, NULL), DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_new_standardize(&n, a, NULL, NULL, NULL), DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_new_standardize(&n, a, c, a, NULL), DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_new_standardize(NULL, a, c, NULL, NULL), DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_new_min_max(&n, 0, 1, a, c, a, b), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_standardize(a, i, NULL, NULL, &n, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_standardize(a, NULL, NULL, NULL, &n, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_standardize(a, c, a, NULL, &n, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_standardize(a, c, NULL, NULL, NULL, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_normalizer_new_min_max(0, 1, a, c, a, b, &n, NULL, 0), DLZ_EMISUSE);
     const dlz_array *ia[1] = {a}, *ib[1] = {c};
-    assert_int_equal(dlz_normalizer_new_multi_standardize(&n, 0, ia, ib, 0, NULL, NULL),
+    assert_int_equal(dlz_normalizer_new_multi_standardize(0, ia, ib, 0, NULL, NULL, &n, NULL, 0),
                      DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_new_multi_standardize(&n, 1, ia, ib, 1, NULL, NULL),
+    assert_int_equal(dlz_normalizer_new_multi_standardize(1, ia, ib, 1, NULL, NULL, &n, NULL, 0),
                      DLZ_EMISUSE);
-    assert_int_equal(dlz_normalizer_new_multi_standardize(&n, 1, NULL, ib, 0, NULL, NULL),
+    assert_int_equal(dlz_normalizer_new_multi_standardize(1, NULL, ib, 0, NULL, NULL, &n, NULL, 0),
                      DLZ_EMISUSE);
     /* labels with zero outputs: fitLabel true, numOutputs 0 */
-    assert_int_equal(dlz_normalizer_new_multi_min_max(&n, 0, 1, 1, ia, ib, 0, ia, ib), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_multi_min_max(0, 1, 1, ia, ib, 0, ia, ib, &n, NULL, 0),
+                     DLZ_OK);
     assert_int_equal(dlz_normalizer_fit_label(n), 1);
     assert_int_equal(dlz_normalizer_num_outputs(n), 0);
     void *enc;
@@ -1511,7 +1521,7 @@ static void test_constructor_checks(void **state) {
     dlz_free(enc);
     dlz_normalizer_free(n);
     /* accessors on the wrong type */
-    assert_int_equal(dlz_normalizer_new_image_min_max(&n, 0, 1, 255), DLZ_OK);
+    assert_int_equal(dlz_normalizer_new_image_min_max(0, 1, 255, &n, NULL, 0), DLZ_OK);
     assert_int_equal(dlz_normalizer_hybrid_stats_count(n, 0), 0);
     assert_int_equal(dlz_normalizer_hybrid_global(n, 0, NULL, NULL, NULL), DLZ_EMISUSE);
     assert_int_equal(dlz_normalizer_hybrid_stats_entry(n, 0, 0, NULL, NULL, NULL, NULL),
@@ -1611,21 +1621,23 @@ static void test_oom(void **state) {
     for (long k = 1;; k++) {
         dlzi_alloc_fail_after(k);
         dlz_normalizer *h = NULL;
-        int rc = dlz_normalizer_new_hybrid(&h);
+        h = dlz_normalizer_new_hybrid();
+        int rc = h != NULL ? DLZ_OK : DLZ_ENOMEM;
         float v[3] = {1, 2, 3};
         dlz_array *a = NULL;
         int64_t sh[2] = {1, 3};
         int arc = DLZ_OK;
         if (rc == DLZ_OK) {
-            arc = dlz_array_new(&a, DLZ_DTYPE_FLOAT, 2, sh, 'c');
+            arc = dlz_array_new(DLZ_DTYPE_FLOAT, 2, sh, 'c', &a, NULL, 0);
         }
         if (rc == DLZ_OK && arc == DLZ_OK) {
             memcpy(dlz_array_data(a), v, sizeof v);
             for (int i = 0; rc == DLZ_OK && i < 20; i++) {
-                rc = dlz_normalizer_hybrid_set_stats(h, i & 1, i, DLZ_NORM_STRATEGY_MIN_MAX, a, a);
+                rc = dlz_normalizer_hybrid_set_stats(h, i & 1, i, DLZ_NORM_STRATEGY_MIN_MAX, a, a,
+                                                     NULL, 0);
                 if (rc == DLZ_OK) {
-                    rc = dlz_normalizer_hybrid_set_strategy(h, i & 1, i,
-                                                            DLZ_NORM_STRATEGY_STANDARDIZE, 0, 0);
+                    rc = dlz_normalizer_hybrid_set_strategy(
+                        h, i & 1, i, DLZ_NORM_STRATEGY_STANDARDIZE, 0, 0, NULL, 0);
                 }
             }
         }
@@ -1656,10 +1668,10 @@ static void test_oom(void **state) {
 static void write_archive(dlz_writer *w, const dlz_normalizer *n, int expect) {
     int64_t sh[2] = {1, 3};
     dlz_array *c;
-    assert_int_equal(dlz_array_new(&c, DLZ_DTYPE_FLOAT, 2, sh, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, sh, 'c', &c, NULL, 0), DLZ_OK);
     TU_OK_W(w, dlz_writer_put_configuration(w, "{\"confs\":[]}", 12));
     TU_OK_W(w, dlz_writer_put_coefficients(w, c));
-    assert_int_equal(dlz_writer_put_normalizer_value(w, n), expect);
+    assert_int_equal(dlz_writer_put_normalizer(w, n), expect);
     dlz_array_free(c);
 }
 
@@ -1705,9 +1717,9 @@ static void test_glue(void **state) {
     TU_OK_W(w, dlz_writer_open_memory(w));
     write_archive(w, old, DLZ_EUNSUPPORTED);
     assert_non_null(strstr(dlz_writer_errmsg(w), "normalizer.bin: cannot encode"));
-    assert_int_equal(dlz_writer_put_normalizer_value(w, NULL), DLZ_EMISUSE);
+    assert_int_equal(dlz_writer_put_normalizer(w, NULL), DLZ_EMISUSE);
     /* nothing was written: the normalizer can still be added */
-    TU_OK_W(w, dlz_writer_put_normalizer_value(w, n));
+    TU_OK_W(w, dlz_writer_put_normalizer(w, n));
     TU_OK_W(w, dlz_writer_close(w));
     dlz_writer_free(w);
 
@@ -1719,10 +1731,10 @@ static void test_glue(void **state) {
     TU_OK_W(w, dlz_writer_open_path(w, path));
     int64_t sh[2] = {1, 3};
     dlz_array *c;
-    assert_int_equal(dlz_array_new(&c, DLZ_DTYPE_FLOAT, 2, sh, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, sh, 'c', &c, NULL, 0), DLZ_OK);
     TU_OK_W(w, dlz_writer_put_configuration(w, "{\"confs\":[]}", 12));
     TU_OK_W(w, dlz_writer_put_coefficients(w, c));
-    TU_OK_W(w, dlz_writer_put_normalizer(w, "OLD-NORMALIZER", 14));
+    TU_OK_W(w, dlz_writer_put_normalizer_raw(w, "OLD-NORMALIZER", 14));
     TU_OK_W(w, dlz_writer_close(w));
     dlz_writer_free(w);
     r = dlz_reader_new();
@@ -1735,9 +1747,9 @@ static void test_glue(void **state) {
     /* the editor replaces it */
     dlz_editor *e = dlz_editor_new();
     assert_int_equal(dlz_editor_open(e, path), DLZ_OK);
-    assert_int_equal(dlz_editor_set_normalizer_value(e, old), DLZ_EUNSUPPORTED);
-    assert_int_equal(dlz_editor_set_normalizer_value(e, NULL), DLZ_EMISUSE);
-    assert_int_equal(dlz_editor_set_normalizer_value(e, n), DLZ_OK);
+    assert_int_equal(dlz_editor_set_normalizer(e, old), DLZ_EUNSUPPORTED);
+    assert_int_equal(dlz_editor_set_normalizer(e, NULL), DLZ_EMISUSE);
+    assert_int_equal(dlz_editor_set_normalizer(e, n), DLZ_OK);
     assert_int_equal(dlz_editor_commit(e), DLZ_OK);
     dlz_editor_free(e);
     r = dlz_reader_new();

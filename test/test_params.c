@@ -41,7 +41,7 @@ static const char *source_root(void) {
 static dlz_params *parse_ok(const char *json) {
     dlz_params *p = NULL;
     char msg[512] = "";
-    int rc = dlz_params_parse(json, strlen(json), &p, msg, sizeof msg);
+    int rc = dlz_params_parse(json, strlen(json), 0, &p, msg, sizeof msg);
     if (rc != DLZ_OK) {
         fail_msg("dlz_params_parse = %d: %s\n%s", rc, msg, json);
     }
@@ -52,7 +52,7 @@ static dlz_params *parse_ok(const char *json) {
 static void parse_fails(const char *json, int code, const char *want) {
     dlz_params *p = NULL;
     char msg[512] = "";
-    int rc = dlz_params_parse(json, strlen(json), &p, msg, sizeof msg);
+    int rc = dlz_params_parse(json, strlen(json), 0, &p, msg, sizeof msg);
     assert_null(p);
     if (rc != code || strstr(msg, want) == NULL || strchr(msg, '\n') != NULL) {
         fail_msg("got %d '%s', want %d with '%s'\n%s", rc, msg, code, want, json);
@@ -202,7 +202,8 @@ static dlz_array *iota(int64_t n, int rank1) {
     dlz_array *a = NULL;
     int64_t shape[2] = {1, n};
     assert_int_equal(
-        dlz_array_new(&a, DLZ_DTYPE_FLOAT, rank1 ? 1 : 2, rank1 ? shape + 1 : shape, 'c'), DLZ_OK);
+        dlz_array_new(DLZ_DTYPE_FLOAT, rank1 ? 1 : 2, rank1 ? shape + 1 : shape, 'c', &a, NULL, 0),
+        DLZ_OK);
     float *v = dlz_array_data(a);
     for (int64_t i = 0; i < n; i++) {
         v[i] = (float)i;
@@ -285,7 +286,7 @@ static void check_fixture(const char *zip, const char *expected, fixture_stats *
     assert_non_null(r);
     TU_OK_R(r, dlz_reader_open_path(r, zip));
     dlz_params *p = NULL;
-    TU_OK_R(r, dlz_reader_read_params(r, &p));
+    TU_OK_R(r, dlz_reader_read_params(r, 0, &p));
     assert_int_equal(dlz_params_kind(p),
                      strcmp(kind, "ComputationGraph") == 0 ? DLZ_KIND_GRAPH : DLZ_KIND_MULTILAYER);
     dlz_array *c = NULL;
@@ -484,7 +485,7 @@ static void test_corpus_counts(void **state) {
         assert_non_null(r);
         TU_OK_R(r, dlz_reader_open_path(r, files[f]));
         dlz_params *p = NULL;
-        int rc = dlz_reader_read_params(r, &p);
+        int rc = dlz_reader_read_params(r, 0, &p);
         if (strncmp(base, "CustomLayerExample", 18) == 0) {
             /* A custom layer: reported by name, never guessed. */
             assert_int_equal(rc, DLZ_EUNSUPPORTED);
@@ -559,7 +560,7 @@ static void test_corpus_legacy_graph(void **state) {
     TU_OK_R(r, dlz_reader_open_path(
                    r, tu_corpus_path("dl4j/060/060_ModelSerializer_Regression_CG_LSTM_1.zip")));
     dlz_params *p = NULL;
-    TU_OK_R(r, dlz_reader_read_params(r, &p));
+    TU_OK_R(r, dlz_reader_read_params(r, 0, &p));
     char *t = table_str(p);
     assert_string_equal(t, "0/W[3,16]f@0 0/RW[4,19]f@48 0/b[1,16]f@124 1/WF[4,16]f@140 "
                            "1/RWF[4,19]f@204 1/bF[1,16]f@280 1/WB[4,16]f@296 1/RWB[4,19]f@360 "
@@ -1030,7 +1031,7 @@ static void test_extract_orders(void **state) {
     /* An [N,1] column works as well as a row. */
     dlz_array *col = NULL;
     int64_t shape[2] = {15, 1};
-    assert_int_equal(dlz_array_new(&col, DLZ_DTYPE_DOUBLE, 2, shape, 'f'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_DOUBLE, 2, shape, 'f', &col, NULL, 0), DLZ_OK);
     double *d = dlz_array_data(col);
     for (int k = 0; k < 15; k++) {
         d[k] = k;
@@ -1058,7 +1059,7 @@ static void test_extract_orders(void **state) {
     dlz_array_free(c);
     dlz_array *m = NULL;
     int64_t ms[2] = {3, 5};
-    assert_int_equal(dlz_array_new(&m, DLZ_DTYPE_FLOAT, 2, ms, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, ms, 'c', &m, NULL, 0), DLZ_OK);
     assert_int_equal(dlz_params_check(p, m), DLZ_EFORMAT);
     assert_int_equal(dlz_params_extract(p, 0, m, 'c', &a), DLZ_EFORMAT);
     assert_non_null(strstr(dlz_params_errmsg(p), "not a vector"));
@@ -1430,13 +1431,13 @@ static void test_hostile_configs(void **state) {
     /* Arguments. */
     dlz_params *p = (dlz_params *)1;
     char msg[64];
-    assert_int_equal(dlz_params_parse("{}", 2, NULL, msg, sizeof msg), DLZ_EMISUSE);
-    assert_int_equal(dlz_params_parse(NULL, 2, &p, NULL, 0), DLZ_EMISUSE);
-    assert_int_equal(dlz_params_parse("", 0, &p, NULL, 0), DLZ_EFORMAT);
+    assert_int_equal(dlz_params_parse("{}", 2, 0, NULL, msg, sizeof msg), DLZ_EMISUSE);
+    assert_int_equal(dlz_params_parse(NULL, 2, 0, &p, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_params_parse("", 0, 0, &p, NULL, 0), DLZ_EFORMAT);
     assert_null(p);
     /* Not NUL-terminated text. */
     const char text[] = "{\"confs\":[]}garbage";
-    assert_int_equal(dlz_params_parse(text, 12, &p, NULL, 0), DLZ_OK);
+    assert_int_equal(dlz_params_parse(text, 12, 0, &p, NULL, 0), DLZ_OK);
     assert_int_equal(dlz_params_count(p), 0);
     dlz_params_free(p);
 }
@@ -1448,9 +1449,9 @@ static void test_hostile_configs(void **state) {
 static dlz_params *parse2_ok(const char *json, unsigned flags) {
     dlz_params *p = NULL;
     char msg[512] = "";
-    int rc = dlz_params_parse2(json, strlen(json), flags, &p, msg, sizeof msg);
+    int rc = dlz_params_parse(json, strlen(json), flags, &p, msg, sizeof msg);
     if (rc != DLZ_OK) {
-        fail_msg("dlz_params_parse2 = %d: %s\n%s", rc, msg, json);
+        fail_msg("dlz_params_parse = %d: %s\n%s", rc, msg, json);
     }
     return p;
 }
@@ -1459,7 +1460,7 @@ static dlz_params *parse2_ok(const char *json, unsigned flags) {
 static void parse2_fails(const char *json, unsigned flags, int code, const char *want) {
     dlz_params *p = (dlz_params *)&p; /* must be reset to NULL */
     char msg[512] = "";
-    int rc = dlz_params_parse2(json, strlen(json), flags, &p, msg, sizeof msg);
+    int rc = dlz_params_parse(json, strlen(json), flags, &p, msg, sizeof msg);
     assert_null(p);
     if (rc != code || strcmp(msg, want) != 0) {
         fail_msg("got %d '%s', want %d with '%s'\n%s", rc, msg, code, want, json);
@@ -1603,15 +1604,15 @@ static void test_corpus_assume_dense(void **state) {
                 "org.deeplearning4j.regressiontest.customlayer100a.CustomLayer): unknown layer "
                 "type; parameter layout unknown";
             dlz_params *p = (dlz_params *)&p;
-            assert_int_equal(dlz_reader_read_params(r, &p), DLZ_EUNSUPPORTED);
+            assert_int_equal(dlz_reader_read_params(r, 0, &p), DLZ_EUNSUPPORTED);
             assert_null(p);
             assert_string_equal(dlz_reader_errmsg(r), want_msg);
             p = (dlz_params *)&p;
-            assert_int_equal(dlz_reader_read_params2(r, 0, &p), DLZ_EUNSUPPORTED);
+            assert_int_equal(dlz_reader_read_params(r, 0, &p), DLZ_EUNSUPPORTED);
             assert_null(p);
             assert_string_equal(dlz_reader_errmsg(r), want_msg);
 
-            TU_OK_R(r, dlz_reader_read_params2(r, DLZ_PARAMS_ASSUME_DENSE, &p));
+            TU_OK_R(r, dlz_reader_read_params(r, DLZ_PARAMS_ASSUME_DENSE, &p));
             char *t = table_str(p);
             assert_string_equal(t, "0/W[5,6]f@0 0/b[1,6]f@30 1/W[6,7]f@36 1/b[1,7]f@78 "
                                    "2/W[7,8]f@85 2/b[1,8]f@141");
@@ -1667,7 +1668,7 @@ static void test_corpus_assume_dense(void **state) {
         TU_OK_R(r, dlz_reader_open_path(r, files[f]));
         dlz_params *p = NULL;
         dlz_array *c = NULL;
-        TU_OK_R(r, dlz_reader_read_params2(r, DLZ_PARAMS_ASSUME_DENSE, &p));
+        TU_OK_R(r, dlz_reader_read_params(r, DLZ_PARAMS_ASSUME_DENSE, &p));
         TU_OK_R(r, dlz_reader_read_coefficients(r, &c));
         TU_OK_P(p, dlz_params_check(p, c));
         TU_OK_P(p, dlz_params_updater_status(p));
@@ -1822,22 +1823,22 @@ static void test_assume_dense(void **state) {
     /* Unknown flag bits. */
     parse2_fails(cfg, 0x2u, DLZ_EMISUSE, "unknown flags 0x2");
     parse2_fails(cfg, A | 0x80000000u, DLZ_EMISUSE, "unknown flags 0x80000000");
-    assert_int_equal(dlz_params_parse2(cfg, strlen(cfg), A, NULL, NULL, 0), DLZ_EMISUSE);
+    assert_int_equal(dlz_params_parse(cfg, strlen(cfg), A, NULL, NULL, 0), DLZ_EMISUSE);
     dlz_reader *r = dlz_reader_new();
     assert_non_null(r);
-    assert_int_equal(dlz_reader_read_params2(NULL, A, &p), DLZ_EMISUSE);
-    assert_int_equal(dlz_reader_read_params2(r, A, NULL), DLZ_EMISUSE);
-    assert_int_equal(dlz_reader_read_params2(r, A, &p), DLZ_EMISUSE); /* nothing open */
+    assert_int_equal(dlz_reader_read_params(NULL, A, &p), DLZ_EMISUSE);
+    assert_int_equal(dlz_reader_read_params(r, A, NULL), DLZ_EMISUSE);
+    assert_int_equal(dlz_reader_read_params(r, A, &p), DLZ_EMISUSE); /* nothing open */
     assert_null(p);
     char path[4096];
     snprintf(path, sizeof path, "%s/fixtures/dl4j-1.0.0-M2.1/mln-dense-adam-float.zip",
              source_root());
     TU_OK_R(r, dlz_reader_open_path(r, path));
     p = (dlz_params *)&p;
-    assert_int_equal(dlz_reader_read_params2(r, 0x4u, &p), DLZ_EMISUSE);
+    assert_int_equal(dlz_reader_read_params(r, 0x4u, &p), DLZ_EMISUSE);
     assert_null(p);
     assert_string_equal(dlz_reader_errmsg(r), "unknown flags 0x4");
-    TU_OK_R(r, dlz_reader_read_params2(r, A, &p));
+    TU_OK_R(r, dlz_reader_read_params(r, A, &p));
     assert_int_equal(dlz_params_assumed_count(p), 0);
     dlz_params_free(p);
     dlz_reader_free(r);
@@ -1878,9 +1879,9 @@ static void test_api_misuse(void **state) {
     /* The reader: nothing open, a bare array. */
     dlz_reader *r = dlz_reader_new();
     assert_non_null(r);
-    assert_int_equal(dlz_reader_read_params(NULL, &p), DLZ_EMISUSE);
-    assert_int_equal(dlz_reader_read_params(r, NULL), DLZ_EMISUSE);
-    assert_int_equal(dlz_reader_read_params(r, &p), DLZ_EMISUSE);
+    assert_int_equal(dlz_reader_read_params(NULL, 0, &p), DLZ_EMISUSE);
+    assert_int_equal(dlz_reader_read_params(r, 0, NULL), DLZ_EMISUSE);
+    assert_int_equal(dlz_reader_read_params(r, 0, &p), DLZ_EMISUSE);
     assert_null(p);
     dlz_reader_free(r);
 }
@@ -1904,8 +1905,8 @@ static void test_out_of_memory(void **state) {
             dlz_params *p = NULL;
             char msg[256];
             dlzi_alloc_fail_after(n);
-            int rc = dlz_params_parse2(configs[k], strlen(configs[k]), DLZ_PARAMS_ASSUME_DENSE, &p,
-                                       msg, sizeof msg);
+            int rc = dlz_params_parse(configs[k], strlen(configs[k]), DLZ_PARAMS_ASSUME_DENSE, &p,
+                                      msg, sizeof msg);
             dlzi_alloc_fail_after(0);
             if (rc == DLZ_OK) {
                 /* extraction under failing allocations too */

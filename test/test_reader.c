@@ -15,7 +15,7 @@ static const char *CONF = "{\"vertices\":{},\"networkInputs\":[]}";
 static unsigned char *build(size_t *len, int64_t n, int method, const char *conf) {
     dlz_array *c;
     int64_t s[2] = {1, n};
-    assert_int_equal(dlz_array_new(&c, DLZ_DTYPE_FLOAT, 2, s, 'c'), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, s, 'c', &c, NULL, 0), DLZ_OK);
     float *v = dlz_array_data(c);
     for (int64_t i = 0; i < n; i++) {
         v[i] = (float)(i + 1);
@@ -25,7 +25,7 @@ static unsigned char *build(size_t *len, int64_t n, int method, const char *conf
     TU_OK_W(w, dlz_writer_open_memory(w));
     TU_OK_W(w, dlz_writer_put_configuration(w, conf, strlen(conf)));
     TU_OK_W(w, dlz_writer_put_coefficients(w, c));
-    TU_OK_W(w, dlz_writer_put_object(w, "k", "value", 5));
+    TU_OK_W(w, dlz_writer_put_object_raw(w, "k", "value", 5));
     TU_OK_W(w, dlz_writer_close(w));
     const void *buf;
     TU_OK_W(w, dlz_writer_memory(w, &buf, len));

@@ -469,3 +469,13 @@ void tu_b_free(tu_buf *b) {
     b->p = NULL;
     b->n = b->cap = 0;
 }
+
+dlz_value *tu_value_string(const char *utf8, size_t len) {
+    dlz_value *v = NULL;
+    return dlz_value_new_string(utf8, len, &v, NULL, 0) == DLZ_OK ? v : NULL;
+}
+
+dlz_value *tu_value_array(dlz_value_type type, const void *elems, size_t n) {
+    dlz_value *v = NULL;
+    return dlz_value_new_array(type, elems, n, &v, NULL, 0) == DLZ_OK ? v : NULL;
+}

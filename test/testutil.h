@@ -18,6 +18,11 @@
 #define TU_PRINTF(f, a)
 #endif
 
+/* dlz_value_new_string() and dlz_value_new_array() as pointers: NULL on any
+   failure (for tests that build values). */
+dlz_value *tu_value_string(const char *utf8, size_t len);
+dlz_value *tu_value_array(dlz_value_type type, const void *elems, size_t n);
+
 /* The DL4J corpus folder ($DLZ_CORPUS), or NULL when it does not exist. */
 const char *tu_corpus_dir(void);
 /* Path under the corpus folder (static buffer, one at a time). */

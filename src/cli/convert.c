@@ -231,7 +231,7 @@ static int copy_normalizer(const job *j) {
     if (rc != DLZ_OK) {
         return read_failed(j);
     }
-    rc = dlz_writer_put_normalizer(j->w, buf, len);
+    rc = dlz_writer_put_normalizer_raw(j->w, buf, len);
     dlz_free(buf);
     return rc == DLZ_OK ? 0 : write_failed(j);
 }
@@ -245,7 +245,7 @@ static int copy_objects(const job *j) {
         if (key == NULL || dlz_reader_read_object_raw(j->r, key, &buf, &len) != DLZ_OK) {
             return read_failed(j);
         }
-        int rc = dlz_writer_put_object(j->w, key, buf, len);
+        int rc = dlz_writer_put_object_raw(j->w, key, buf, len);
         dlz_free(buf);
         if (rc != DLZ_OK) {
             return write_failed(j);

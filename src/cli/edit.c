@@ -150,7 +150,9 @@ int cli_strip_updater(int argc, char **argv) {
     if (e == NULL) {
         return CLI_EXIT_DATA;
     }
-    if (dlz_editor_set_updater(e, NULL) != DLZ_OK) {
+    /* An archive without updater state is left as it is (or copied). */
+    int rc2 = dlz_editor_remove_updater(e);
+    if (rc2 != DLZ_OK && rc2 != DLZ_ENOTFOUND) {
         cli_error(o.args[0], "%s", dlz_editor_errmsg(e));
         dlz_editor_free(e);
         return CLI_EXIT_DATA;
@@ -311,7 +313,7 @@ int cli_normalizer(int argc, char **argv) {
             return CLI_EXIT_DATA;
         }
         dlz_editor *e = open_editor(path);
-        if (e == NULL || dlz_editor_set_normalizer(e, b, n) != DLZ_OK) {
+        if (e == NULL || dlz_editor_set_normalizer_raw(e, b, n) != DLZ_OK) {
             if (e != NULL) {
                 cli_error(path, "%s", dlz_editor_errmsg(e));
             }
@@ -330,7 +332,7 @@ int cli_normalizer(int argc, char **argv) {
         if (e == NULL) {
             return CLI_EXIT_DATA;
         }
-        if (dlz_editor_set_normalizer(e, NULL, 0) != DLZ_OK) {
+        if (dlz_editor_remove_normalizer(e) != DLZ_OK) {
             cli_error(path, "%s", dlz_editor_errmsg(e));
             dlz_editor_free(e);
             return CLI_EXIT_DATA;
@@ -425,10 +427,15 @@ static int build_value(const objects_args *a, dlz_value **out) {
     *out = NULL;
     switch (a->which) {
     case V_STRING:
-        if ((*out = dlz_value_new_string(s, strlen(s))) == NULL) {
+        switch (dlz_value_new_string(s, strlen(s), out, NULL, 0)) {
+        case DLZ_OK:
+            return CLI_EXIT_OK;
+        case DLZ_ENOMEM:
+            break; /* reported below */
+        default:
             return cli_usage_error("objects", "--string: the text is not valid UTF-8");
         }
-        return CLI_EXIT_OK;
+        break;
     case V_INT:
         if (cli_parse_int64(s, INT32_MIN, INT32_MAX, &i) != 0) {
             return cli_usage_error("objects", "--int '%s' is not a whole number in %ld..%ld", s,
@@ -463,13 +470,11 @@ static int build_value(const objects_args *a, dlz_value **out) {
         if (b == NULL) {
             return CLI_EXIT_DATA;
         }
-        *out = dlz_value_new_array(DLZ_VALUE_BYTE_ARRAY, b, n);
+        char err[256];
+        int rc = dlz_value_new_array(DLZ_VALUE_BYTE_ARRAY, b, n, out, err, sizeof err);
         free(b);
-        if (*out == NULL) {
-            cli_error(s,
-                      n > INT32_MAX ? "too large for a Java byte[] (%zu bytes)"
-                                    : "out of memory (%zu bytes)",
-                      n);
+        if (rc != DLZ_OK) {
+            cli_error(s, "%s", err);
             return CLI_EXIT_DATA;
         }
         return CLI_EXIT_OK;
@@ -537,7 +542,7 @@ static int objects_put(const objects_args *a, const char *path, const char *key)
         return status;
     }
     dlz_editor *e = open_editor(path);
-    int ok = e != NULL && dlz_editor_put_object(e, key, b, n) == DLZ_OK;
+    int ok = e != NULL && dlz_editor_put_object_raw(e, key, b, n) == DLZ_OK;
     free(b);
     if (!ok) {
         if (e != NULL) {

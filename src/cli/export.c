@@ -742,7 +742,7 @@ static int gather(job *j) {
         return in_error(j, "a bare ND4J array file, not a model archive; it has no named "
                            "parameters");
     }
-    if (dlz_reader_read_params(j->r, &j->p) != DLZ_OK ||
+    if (dlz_reader_read_params(j->r, 0, &j->p) != DLZ_OK ||
         dlz_reader_read_coefficients(j->r, &j->coef) != DLZ_OK) {
         return reader_failed(j);
     }

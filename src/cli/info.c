@@ -423,7 +423,7 @@ static json_t *param_value(const dlz_params *p, size_t i) {
    "params_error" when the table cannot be built from the configuration. */
 static int put_params(const info_opts *o, dlz_reader *r, json_t *root) {
     dlz_params *p = NULL;
-    int rc = dlz_reader_read_params(r, &p);
+    int rc = dlz_reader_read_params(r, 0, &p);
     if (rc == DLZ_ENOMEM) {
         return oom(o);
     }

@@ -167,7 +167,7 @@ static int load(const char *path, int assume_dense, loaded *l) {
         return -1;
     }
     unsigned flags = assume_dense ? DLZ_PARAMS_ASSUME_DENSE : 0;
-    if (dlz_reader_read_params2(l->r, flags, &l->p) != DLZ_OK ||
+    if (dlz_reader_read_params(l->r, flags, &l->p) != DLZ_OK ||
         dlz_reader_read_coefficients(l->r, &l->coef) != DLZ_OK) {
         cli_error(name, "%s", dlz_reader_errmsg(l->r));
         unload(l);
