@@ -319,7 +319,7 @@ typedef enum dlz_limit {
     DLZ_LIMIT_ENTRY_SIZE = 0,
     /** Largest decoded array in bytes (default 16 GiB). */
     DLZ_LIMIT_ARRAY_BYTES = 1,
-    /** Largest configuration.json (default 256 MiB). */
+    /** Largest configuration.json (default 8 MiB; DL4J's are kilobytes). */
     DLZ_LIMIT_CONFIG_SIZE = 2,
     /** Most entries in an archive (default 100000). */
     DLZ_LIMIT_ENTRIES = 3,
@@ -329,7 +329,17 @@ typedef enum dlz_limit {
     /** Largest non-seekable input spooled at all (default 64 GiB). */
     DLZ_LIMIT_SPOOL_TOTAL = 5,
     /** Largest raw entry returned by dlz_reader_read_entry() (default 1 GiB). */
-    DLZ_LIMIT_RAW_ENTRY = 6
+    DLZ_LIMIT_RAW_ENTRY = 6,
+    /** Most values (every number, string, array, object...) in a JSON text
+        read: configuration.json (default 1000000). */
+    DLZ_LIMIT_JSON_NODES = 7,
+    /** Deepest nesting of a JSON text read (default 512, at most 2048). */
+    DLZ_LIMIT_JSON_DEPTH = 8,
+    /** Largest ratio of uncompressed to compressed size of an array entry
+        (coefficients, updater state) above 1 MiB, as "N:1" (default 200;
+        trained weights compress about 1.1:1, deflate reaches 1032:1 at
+        most, so only arrays of repeated bytes come near it). */
+    DLZ_LIMIT_COMPRESSION_RATIO = 9
 } dlz_limit;
 
 /** A new reader, or NULL when out of memory. @since 0.1.0 */

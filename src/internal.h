@@ -235,15 +235,54 @@ float dlzi_bf16_to_float(uint16_t h);
 uint16_t dlzi_float_to_bf16(float f);
 
 /* ------------------------------------------------------------------------ */
+/* JSON input (jsonscan.c)                                                   */
+
+#include <jansson.h>
+
+/* What a JSON text may cost: values (every scalar, array and object counts
+   one) and nesting levels (at most 2048, jansson's own limit). */
+typedef struct dlzi_json_budget {
+    int64_t max_nodes;
+    int max_depth;
+} dlzi_json_budget;
+
+#define DLZI_JSON_DEFAULT_NODES 1000000
+#define DLZI_JSON_DEFAULT_DEPTH 512
+#define DLZI_JSON_MAX_DEPTH 2048
+/* Flags: any value at the top (else an object or array); \u0000 in strings. */
+#define DLZI_JSON_ANY 0x1u
+#define DLZI_JSON_ALLOW_NUL 0x2u
+
+/* Checks JSON text without allocating, within the budget (DLZ_ELIMIT past
+   it); top_key (may be NULL) receives each key (UTF-8, at most 64 bytes; longer
+   keys are not reported) of a top-level object.  DLZ_EFORMAT messages are
+   "<what>: line L, column C: <problem>". */
+int dlzi_json_scan(const char *text, size_t len, const dlzi_json_budget *budget, unsigned flags,
+                   void (*top_key)(void *ctx, const char *key, size_t len), void *ctx,
+                   const char *what, dlzi_err *err);
+/* The checks of configuration.json, shared by the reader and the writer:
+   dlzi_json_scan() with \u0000 allowed in strings (as DL4J's Jackson reads
+   it), and a JSON object at the top level. */
+int dlzi_json_check_config(const char *text, size_t len, const dlzi_json_budget *budget,
+                           void (*top_key)(void *ctx, const char *key, size_t len), void *ctx,
+                           dlzi_err *err);
+/* dlzi_json_scan(), then jansson's json_loadb(): a valid text that jansson
+   still refuses is DLZ_ENOMEM "out of memory" (a number beyond jansson's
+   types is DLZ_EFORMAT).  *out is a new reference. */
+int dlzi_json_load(const char *text, size_t len, const dlzi_json_budget *budget, unsigned flags,
+                   const char *what, json_t **out, dlzi_err *err);
+
+/* ------------------------------------------------------------------------ */
 /* Record codecs used by the model layer (model.c)                           */
 
 /* Decodes a normalizer stream; arrays of more than max_bytes bytes are
    refused; messages begin with what ("normalizer.bin"). */
 int dlzi_normalizer_decode(const void *bytes, size_t len, uint64_t max_bytes, const char *what,
                            dlz_normalizer **out, dlzi_err *err);
-/* dlz_params_parse() with the reason of a failure in err. */
-int dlzi_params_parse(const char *json, size_t len, unsigned flags, dlz_params **out,
-                      dlzi_err *err);
+/* dlz_params_parse() within a JSON budget (NULL: the default limits), with
+   the reason of a failure in err. */
+int dlzi_params_parse(const char *json, size_t len, unsigned flags, const dlzi_json_budget *budget,
+                      dlz_params **out, dlzi_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* Streaming zip writer (zipwrite.c)                                         */
@@ -338,6 +377,9 @@ void dlzi_part_compression(dlzi_part p, int *method, int *level);
 char *dlzi_object_entry_name(const char *key);
 /* Checks an object key (see dlz_writer_put_object_raw()). */
 int dlzi_check_object_key(const char *key, dlzi_err *err);
+/* Most entries an archive may have: what the reader accepts by default
+   (DLZ_LIMIT_ENTRIES), and so the most the writer and the editor write. */
+#define DLZI_MAX_ENTRIES 100000
 
 /* ------------------------------------------------------------------------ */
 /* Shared between reader.c, writer.c and edit.c                              */
@@ -346,6 +388,8 @@ int dlzi_check_object_key(const char *key, dlzi_err *err);
 
 /* The libzip archive of an open reader (NULL for a bare array). */
 zip_t *dlzi_reader_zip(dlz_reader *r);
+/* The JSON budget of the reader's limits (DLZ_LIMIT_JSON_NODES, _DEPTH). */
+dlzi_json_budget dlzi_reader_json_budget(const dlz_reader *r);
 /* Records an error on the reader; returns code. */
 int dlzi_reader_fail(dlz_reader *r, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 int dlzi_writer_fail(dlz_writer *w, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);

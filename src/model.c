@@ -80,7 +80,8 @@ int dlz_reader_read_params(dlz_reader *r, unsigned flags, dlz_params **out) {
     }
     dlzi_err err;
     dlzi_err_clear(&err);
-    rc = dlzi_params_parse(json, len, flags, out, &err);
+    dlzi_json_budget budget = dlzi_reader_json_budget(r);
+    rc = dlzi_params_parse(json, len, flags, &budget, out, &err);
     if (rc != DLZ_OK) {
         return dlzi_reader_fail(r, rc, "%s", err.msg);
     }

@@ -1763,14 +1763,14 @@ void dlz_params_free(dlz_params *p) {
     dlzi_free(p);
 }
 
-static int parse(const char *json, size_t len, unsigned flags, dlz_params **out, dlzi_err *err) {
+static int parse(const char *json, size_t len, unsigned flags, const dlzi_json_budget *budget,
+                 dlz_params **out, dlzi_err *err) {
     *out = NULL;
-    json_error_t jerr;
-    json_t *root = json_loadb(json, len, 0, &jerr);
-    if (root == NULL) {
-        return dlzi_err_set(err, DLZ_EFORMAT,
-                            "configuration.json: line %d, column %d: not valid JSON: %s", jerr.line,
-                            jerr.column, jerr.text);
+    json_t *root;
+    int rc0 =
+        dlzi_json_load(json, len, budget, DLZI_JSON_ALLOW_NUL, "configuration.json", &root, err);
+    if (rc0 != DLZ_OK) {
+        return rc0;
     }
     dlz_params *p = dlzi_calloc(1, sizeof *p);
     if (p == NULL) {
@@ -1822,8 +1822,8 @@ static int parse(const char *json, size_t len, unsigned flags, dlz_params **out,
 
 #define KNOWN_FLAGS DLZ_PARAMS_ASSUME_DENSE
 
-int dlzi_params_parse(const char *json, size_t len, unsigned flags, dlz_params **out,
-                      dlzi_err *err) {
+int dlzi_params_parse(const char *json, size_t len, unsigned flags, const dlzi_json_budget *budget,
+                      dlz_params **out, dlzi_err *err) {
     if (out != NULL) {
         *out = NULL;
     }
@@ -1833,14 +1833,16 @@ int dlzi_params_parse(const char *json, size_t len, unsigned flags, dlz_params *
     if ((flags & ~(unsigned)KNOWN_FLAGS) != 0) {
         return dlzi_err_set(err, DLZ_EMISUSE, "unknown flags 0x%x", flags & ~(unsigned)KNOWN_FLAGS);
     }
-    return parse(json != NULL ? json : "", len, flags, out, err);
+    static const dlzi_json_budget defaults = {DLZI_JSON_DEFAULT_NODES, DLZI_JSON_DEFAULT_DEPTH};
+    return parse(json != NULL ? json : "", len, flags, budget != NULL ? budget : &defaults, out,
+                 err);
 }
 
 int dlz_params_parse(const char *json, size_t len, unsigned flags, dlz_params **out, char *errbuf,
                      size_t errbuf_size) {
     dlzi_err err;
     dlzi_err_clear(&err);
-    int rc = dlzi_params_parse(json, len, flags, out, &err);
+    int rc = dlzi_params_parse(json, len, flags, NULL, out, &err);
     return rc == DLZ_OK ? rc : dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
 }
 

@@ -35,7 +35,7 @@ typedef struct ra_src {
     zip_error_t zerr;
 } ra_src;
 
-#define N_LIMITS 7
+#define N_LIMITS 10
 
 struct dlz_reader {
     dlzi_err err;
@@ -63,13 +63,16 @@ struct dlz_reader {
 };
 
 static const int64_t default_limits[N_LIMITS] = {
-    (int64_t)16 << 30,  /* ENTRY_SIZE */
-    (int64_t)16 << 30,  /* ARRAY_BYTES */
-    (int64_t)256 << 20, /* CONFIG_SIZE */
-    100000,             /* ENTRIES */
-    (int64_t)64 << 20,  /* SPOOL_MEMORY */
-    (int64_t)64 << 30,  /* SPOOL_TOTAL */
-    (int64_t)1 << 30,   /* RAW_ENTRY */
+    (int64_t)16 << 30,       /* ENTRY_SIZE */
+    (int64_t)16 << 30,       /* ARRAY_BYTES */
+    (int64_t)8 << 20,        /* CONFIG_SIZE */
+    DLZI_MAX_ENTRIES,        /* ENTRIES */
+    (int64_t)64 << 20,       /* SPOOL_MEMORY */
+    (int64_t)64 << 30,       /* SPOOL_TOTAL */
+    (int64_t)1 << 30,        /* RAW_ENTRY */
+    DLZI_JSON_DEFAULT_NODES, /* JSON_NODES */
+    DLZI_JSON_DEFAULT_DEPTH, /* JSON_DEPTH */
+    200,                     /* COMPRESSION_RATIO */
 };
 
 dlz_reader *dlz_reader_new(void) {
@@ -96,7 +99,9 @@ int dlz_reader_set_limit(dlz_reader *r, dlz_limit which, int64_t value) {
     if (r == NULL) {
         return DLZ_EMISUSE;
     }
-    if ((int)which < 0 || (int)which >= N_LIMITS || value < 0) {
+    if ((int)which < 0 || (int)which >= N_LIMITS || value < 0 ||
+        (which == DLZ_LIMIT_JSON_DEPTH && (value < 1 || value > DLZI_JSON_MAX_DEPTH)) ||
+        (which == DLZ_LIMIT_COMPRESSION_RATIO && value < 1)) {
         return dlzi_err_set(&r->err, DLZ_EMISUSE, "bad limit %d or value %" PRId64, (int)which,
                             value);
     }
@@ -350,7 +355,12 @@ static int zip_failure(dlz_reader *r, const char *what, zip_error_t *ze) {
     int code;
     switch (ze_code) {
     case ZIP_ER_MEMORY:
-        code = DLZ_ENOMEM;
+        return dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory");
+    case ZIP_ER_ZLIB:
+        if (sys == Z_MEM_ERROR) {
+            return dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory");
+        }
+        code = DLZ_EFORMAT;
         break;
     case ZIP_ER_READ:
     case ZIP_ER_SEEK:
@@ -374,7 +384,7 @@ static int zip_failure(dlz_reader *r, const char *what, zip_error_t *ze) {
 
 /* Reads a whole entry into memory (NUL-terminated), at most max bytes. */
 static int read_entry_index(dlz_reader *r, int64_t idx, const char *name, int64_t max,
-                            const char *limit_name, char **out, size_t *outlen);
+                            const char *limit_name, int check_ratio, char **out, size_t *outlen);
 
 /* dlzi_in over an open zip entry; counts bytes to check the declared size. */
 typedef struct entry_in {
@@ -389,10 +399,13 @@ static int64_t entry_read(dlzi_in *in, void *buf, size_t n) {
     zip_int64_t k = zip_fread(e->zf, buf, n);
     if (k < 0) {
         zip_error_t *ze = zip_file_get_error(e->zf);
-        int code = zip_error_code_zip(ze) == ZIP_ER_CRC      ? DLZ_EFORMAT
-                   : zip_error_code_zip(ze) == ZIP_ER_MEMORY ? DLZ_ENOMEM
-                   : zip_error_code_zip(ze) == ZIP_ER_READ   ? DLZ_EIO
-                                                             : DLZ_EFORMAT;
+        int zc = zip_error_code_zip(ze);
+        if (zc == ZIP_ER_MEMORY ||
+            (zc == ZIP_ER_ZLIB && zip_error_code_system(ze) == Z_MEM_ERROR)) {
+            dlzi_err_set(in->err, DLZ_ENOMEM, "out of memory");
+            return -1;
+        }
+        int code = zc == ZIP_ER_READ ? DLZ_EIO : DLZ_EFORMAT;
         dlzi_err_set(in->err, code, "%s: byte %" PRIu64 ": %s", e->name, e->got,
                      zip_error_strerror(ze));
         return -1;
@@ -413,20 +426,34 @@ static int64_t entry_read(dlzi_in *in, void *buf, size_t n) {
     return k;
 }
 
-/* Opens entry idx for reading after checking its size against max. */
+/* Entries up to this size are never refused for their compression ratio. */
+#define RATIO_EXEMPT_BYTES ((uint64_t)1 << 20)
+
+/* Opens entry idx for reading after checking its size against max and, for
+   array entries, its compression ratio. */
 static int entry_open(dlz_reader *r, int64_t idx, const char *name, int64_t max,
-                      const char *limit_name, entry_in *e) {
+                      const char *limit_name, int check_ratio, entry_in *e) {
     zip_stat_t st;
     if (zip_stat_index(r->za, (zip_uint64_t)idx, 0, &st) != 0) {
         return zip_failure(r, name, zip_get_error(r->za));
     }
-    if (!(st.valid & ZIP_STAT_SIZE)) {
+    if (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE)) {
         return dlzi_err_set(&r->err, DLZ_EFORMAT, "%s: no size in the zip directory", name);
     }
     if (st.size > (zip_uint64_t)max) {
         return dlzi_err_set(&r->err, DLZ_ELIMIT,
                             "%s: %" PRIu64 " bytes uncompressed, more than %s (%" PRId64 ")", name,
                             (uint64_t)st.size, limit_name, max);
+    }
+    uint64_t ratio = (uint64_t)r->limits[DLZ_LIMIT_COMPRESSION_RATIO];
+    if (check_ratio && st.size > RATIO_EXEMPT_BYTES &&
+        (st.comp_size == 0 || st.size / st.comp_size >= ratio)) {
+        return dlzi_err_set(
+            &r->err, DLZ_ELIMIT,
+            "%s: %" PRIu64 " bytes expand to %" PRIu64 ", a compression ratio of %s%" PRIu64
+            ":1, above DLZ_LIMIT_COMPRESSION_RATIO (%" PRIu64 ":1)",
+            name, (uint64_t)st.comp_size, (uint64_t)st.size, st.comp_size == 0 ? "more than " : "",
+            st.comp_size == 0 ? (uint64_t)st.size : st.size / st.comp_size, ratio);
     }
     zip_file_t *zf = zip_fopen_index(r->za, (zip_uint64_t)idx, 0);
     if (zf == NULL) {
@@ -459,9 +486,9 @@ static int entry_finish(dlz_reader *r, entry_in *e, int rc) {
 }
 
 static int read_entry_index(dlz_reader *r, int64_t idx, const char *name, int64_t max,
-                            const char *limit_name, char **out, size_t *outlen) {
+                            const char *limit_name, int check_ratio, char **out, size_t *outlen) {
     entry_in e;
-    int rc = entry_open(r, idx, name, max, limit_name, &e);
+    int rc = entry_open(r, idx, name, max, limit_name, check_ratio, &e);
     if (rc != DLZ_OK) {
         return rc;
     }
@@ -470,9 +497,7 @@ static int read_entry_index(dlz_reader *r, int64_t idx, const char *name, int64_
     }
     char *buf = dlzi_malloc((size_t)e.size + 1);
     if (buf == NULL) {
-        return entry_finish(r, &e,
-                            dlzi_err_set(&r->err, DLZ_ENOMEM,
-                                         "%s: out of memory (%" PRIu64 " bytes)", name, e.size));
+        return entry_finish(r, &e, dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory"));
     }
     size_t got = 0;
     while (got < e.size) {
@@ -502,27 +527,35 @@ static int64_t locate(dlz_reader *r, const char *name) {
     return i;
 }
 
+/* Top-level keys seen by the scan of configuration.json. */
+typedef struct kind_keys {
+    int confs, vertices;
+} kind_keys;
+
+static void note_key(void *ctx, const char *key, size_t len) {
+    kind_keys *k = ctx;
+    if (len == 5 && memcmp(key, "confs", 5) == 0) {
+        k->confs = 1;
+    } else if (len == 8 && memcmp(key, "vertices", 8) == 0) {
+        k->vertices = 1;
+    }
+}
+
+dlzi_json_budget dlzi_reader_json_budget(const dlz_reader *r) {
+    dlzi_json_budget b = {r->limits[DLZ_LIMIT_JSON_NODES], (int)r->limits[DLZ_LIMIT_JSON_DEPTH]};
+    return b;
+}
+
+/* Checks configuration.json and tells the model kind from its top-level
+   keys, without building a document. */
 static int detect_kind(dlz_reader *r) {
-    json_error_t jerr;
-    json_t *root = json_loadb(r->config, r->config_len, 0, &jerr);
-    if (root == NULL) {
-        return dlzi_err_set(&r->err, DLZ_EFORMAT,
-                            "configuration.json: line %d, column %d: not valid JSON: %s", jerr.line,
-                            jerr.column, jerr.text);
+    kind_keys k = {0, 0};
+    dlzi_json_budget b = dlzi_reader_json_budget(r);
+    int rc = dlzi_json_check_config(r->config, r->config_len, &b, note_key, &k, &r->err);
+    if (rc != DLZ_OK) {
+        return rc;
     }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return dlzi_err_set(&r->err, DLZ_EFORMAT,
-                            "configuration.json: expected a JSON object at the top level");
-    }
-    if (json_object_get(root, "confs") != NULL) {
-        r->kind = DLZ_KIND_MULTILAYER;
-    } else if (json_object_get(root, "vertices") != NULL) {
-        r->kind = DLZ_KIND_GRAPH;
-    } else {
-        r->kind = DLZ_KIND_UNKNOWN;
-    }
-    json_decref(root);
+    r->kind = k.confs ? DLZ_KIND_MULTILAYER : k.vertices ? DLZ_KIND_GRAPH : DLZ_KIND_UNKNOWN;
     return DLZ_OK;
 }
 
@@ -536,10 +569,15 @@ static int open_zip(dlz_reader *r) {
         zip_error_fini(&ze);
         return rc;
     }
+    errno = 0;
     r->za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
     if (r->za == NULL) {
+        /* libzip reports some allocation failures while reading the
+           directory as "Not a zip archive"; malloc's errno tells. */
+        int oom = errno == ENOMEM;
         zip_source_free(src);
-        int rc = zip_failure(r, "not a readable zip archive", &ze);
+        int rc = oom ? dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory")
+                     : zip_failure(r, "not a readable zip archive", &ze);
         zip_error_fini(&ze);
         return rc;
     }
@@ -562,6 +600,13 @@ static int open_zip(dlz_reader *r) {
             return zip_failure(r, "zip directory", zip_get_error(r->za));
         }
         if (dlzi_part_of(n) == DLZI_OBJECT) {
+            int rc = dlzi_check_object_key(n + DLZI_OBJECT_PREFIX_LEN, &r->err);
+            if (rc != DLZ_OK) {
+                /* the writer and the editor refuse such keys: so does the reader */
+                dlzi_err_prefix(&r->err, "entry %s", n);
+                r->err.code = DLZ_EFORMAT;
+                return DLZ_EFORMAT;
+            }
             r->objects[r->nobjects++] = i;
         }
     }
@@ -573,7 +618,7 @@ static int open_zip(dlz_reader *r) {
                             r->nentries);
     }
     int rc = read_entry_index(r, ci, "configuration.json", r->limits[DLZ_LIMIT_CONFIG_SIZE],
-                              "DLZ_LIMIT_CONFIG_SIZE", &r->config, &r->config_len);
+                              "DLZ_LIMIT_CONFIG_SIZE", 0, &r->config, &r->config_len);
     if (rc != DLZ_OK) {
         return rc;
     }
@@ -1035,7 +1080,8 @@ int dlz_reader_configuration(dlz_reader *r, const char **json, size_t *len) {
 
 static int read_array_entry(dlz_reader *r, int64_t idx, const char *name, dlz_array **out) {
     entry_in e;
-    int rc = entry_open(r, idx, name, r->limits[DLZ_LIMIT_ENTRY_SIZE], "DLZ_LIMIT_ENTRY_SIZE", &e);
+    int rc =
+        entry_open(r, idx, name, r->limits[DLZ_LIMIT_ENTRY_SIZE], "DLZ_LIMIT_ENTRY_SIZE", 1, &e);
     if (rc != DLZ_OK) {
         return rc;
     }
@@ -1158,8 +1204,10 @@ int dlz_reader_read_entry(dlz_reader *r, const char *name, void **buf, size_t *l
         return dlzi_err_set(&r->err, DLZ_ENOTFOUND, "the archive has no entry %s", name);
     }
     char *b;
-    rc = read_entry_index(r, idx, name, r->limits[DLZ_LIMIT_RAW_ENTRY], "DLZ_LIMIT_RAW_ENTRY", &b,
-                          len);
+    dlzi_part part = dlzi_part_of(name);
+    int arrays = part == DLZI_COEFFICIENTS || part == DLZI_UPDATER || part == DLZI_NORMALIZER;
+    rc = read_entry_index(r, idx, name, r->limits[DLZ_LIMIT_RAW_ENTRY], "DLZ_LIMIT_RAW_ENTRY",
+                          arrays, &b, len);
     if (rc == DLZ_OK) {
         *buf = b;
     }

@@ -12,7 +12,6 @@
 #include "internal.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -392,19 +391,12 @@ int dlz_writer_put_configuration(dlz_writer *w, const char *json, size_t len) {
     if (rc != DLZ_OK) {
         return rc;
     }
-    json_error_t jerr;
-    json_t *root = json_loadb(ascii, alen, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-    if (root == NULL) {
+    /* Checked as the reader will check it, with the reader's default budget. */
+    static const dlzi_json_budget budget = {DLZI_JSON_DEFAULT_NODES, DLZI_JSON_DEFAULT_DEPTH};
+    rc = dlzi_json_check_config(ascii, alen, &budget, NULL, NULL, &w->err);
+    if (rc != DLZ_OK) {
         dlzi_free(ascii);
-        return dlzi_err_set(&w->err, DLZ_EFORMAT,
-                            "configuration: line %d, column %d: not valid JSON: %s", jerr.line,
-                            jerr.column, jerr.text);
-    }
-    int is_object = json_is_object(root);
-    json_decref(root);
-    if (!is_object) {
-        dlzi_free(ascii);
-        return dlzi_err_set(&w->err, DLZ_EFORMAT, "configuration: expected a JSON object");
+        return rc;
     }
     rc = put_bytes(w, DLZI_CONFIGURATION, NULL, ascii, alen);
     dlzi_free(ascii);

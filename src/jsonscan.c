@@ -1,0 +1,419 @@
+/* jsonscan.c - checks JSON text without allocating, then parses it with
+ * jansson within budgets.
+ *
+ * jansson reports an allocation failure inside its lexer as a syntax error
+ * ("string or '}' expected"), or with no message at all, so a failure of
+ * json_loadb() alone cannot say whether the file or the memory is at fault.
+ * Every text is therefore first checked here, with the grammar jansson
+ * accepts (RFC 8259; strings of valid UTF-8 with no control characters, no
+ * \u0000 unless allowed, no unpaired surrogate escapes; no byte after the
+ * value), while its values are counted and its nesting measured against the
+ * caller's budgets.  A text that passes and that jansson still refuses made
+ * jansson run out of memory, unless a number overflows jansson's types,
+ * which jansson reports with its own code.
+ *
+ * The scan also finds the keys of the top-level object, which is all the
+ * reader needs to tell a MultiLayerNetwork from a ComputationGraph: opening
+ * an archive builds no document.  See dlz-format(5), section CONFIGURATION. */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+
+typedef struct scan {
+    const unsigned char *p, *end, *start;
+    const dlzi_json_budget *budget;
+    int64_t nodes;
+    int depth, max_depth;
+    unsigned flags;
+    void (*top_key)(void *ctx, const char *key, size_t len);
+    void *ctx;
+    dlzi_err *err;
+    const char *what;
+} scan;
+
+/* Line and column (from 1) of the current position, for messages. */
+static int fail_at(scan *s, const unsigned char *at, const char *msg) {
+    int64_t line = 1, col = 1;
+    for (const unsigned char *q = s->start; q < at && q < s->end; q++) {
+        if (*q == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    return dlzi_err_set(s->err, DLZ_EFORMAT,
+                        "%s: line %" PRId64 ", column %" PRId64 ": not valid JSON: %s", s->what,
+                        line, col, msg);
+}
+
+static void skip_ws(scan *s) {
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r')) {
+        s->p++;
+    }
+}
+
+static int count_node(scan *s) {
+    if (++s->nodes > s->budget->max_nodes) {
+        return dlzi_err_set(s->err, DLZ_ELIMIT,
+                            "%s: more than %" PRId64 " values (the JSON node limit)", s->what,
+                            s->budget->max_nodes);
+    }
+    return DLZ_OK;
+}
+
+static int hex4(const unsigned char *p, uint32_t *v) {
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        unsigned d = c >= '0' && c <= '9'   ? c - '0'
+                     : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                     : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                            : 16;
+        if (d == 16) {
+            return -1;
+        }
+        *v = *v << 4 | d;
+    }
+    return 0;
+}
+
+/* Puts code point cp as UTF-8 into key (when there is room). */
+static void key_put(char *key, size_t cap, size_t *n, uint32_t cp) {
+    unsigned char b[4];
+    size_t k = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (k == 1) {
+        b[0] = (unsigned char)cp;
+    } else if (k == 2) {
+        b[0] = (unsigned char)(0xC0 | cp >> 6);
+        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+    } else if (k == 3) {
+        b[0] = (unsigned char)(0xE0 | cp >> 12);
+        b[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+    } else {
+        b[0] = (unsigned char)(0xF0 | cp >> 18);
+        b[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+        b[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        b[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (*n < cap) {
+            key[*n] = (char)b[i];
+        }
+        (*n)++;
+    }
+}
+
+/* A string at s->p (the opening quote); is_key: an object key, which may not
+   hold U+0000 (jansson refuses it there even with JSON_ALLOW_NUL).  With key
+   != NULL its decoded UTF-8 goes there (up to cap bytes; *keylen is the full
+   length). */
+static int scan_string(scan *s, int is_key, char *key, size_t cap, size_t *keylen) {
+    const unsigned char *open = s->p++;
+    size_t n = 0;
+    while (s->p < s->end) {
+        const unsigned char *at = s->p;
+        unsigned c = *s->p;
+        if (c == '"') {
+            s->p++;
+            if (keylen != NULL) {
+                *keylen = n;
+            }
+            return DLZ_OK;
+        }
+        if (c < 0x20) {
+            return fail_at(s, at, "control character in a string");
+        }
+        uint32_t cp;
+        if (c == '\\') {
+            if (s->end - s->p < 2) {
+                break;
+            }
+            unsigned e = s->p[1];
+            s->p += 2;
+            switch (e) {
+            case '"':
+            case '\\':
+            case '/':
+                cp = e;
+                break;
+            case 'b':
+                cp = '\b';
+                break;
+            case 'f':
+                cp = '\f';
+                break;
+            case 'n':
+                cp = '\n';
+                break;
+            case 'r':
+                cp = '\r';
+                break;
+            case 't':
+                cp = '\t';
+                break;
+            case 'u':
+                if (s->end - s->p < 4 || hex4(s->p, &cp) != 0) {
+                    return fail_at(s, at, "invalid \\u escape");
+                }
+                s->p += 4;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    return fail_at(s, at, "unpaired surrogate escape");
+                }
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    uint32_t lo;
+                    if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+                        hex4(s->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
+                        return fail_at(s, at, "unpaired surrogate escape");
+                    }
+                    s->p += 6;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                if (cp == 0 && (is_key || !(s->flags & DLZI_JSON_ALLOW_NUL))) {
+                    return fail_at(s, at, "\\u0000 in a string");
+                }
+                break;
+            default:
+                return fail_at(s, at, "invalid escape");
+            }
+        } else if (c < 0x80) {
+            cp = c;
+            s->p++;
+        } else {
+            /* UTF-8: no overlong forms, no surrogates, at most U+10FFFF */
+            size_t k = c >= 0xC2 && c <= 0xDF   ? 2
+                       : c >= 0xE0 && c <= 0xEF ? 3
+                       : c >= 0xF0 && c <= 0xF4 ? 4
+                                                : 0;
+            if (k == 0 || (size_t)(s->end - s->p) < k) {
+                return fail_at(s, at, "invalid UTF-8 in a string");
+            }
+            cp = c & (k == 2 ? 0x1Fu : k == 3 ? 0x0Fu : 0x07u);
+            for (size_t i = 1; i < k; i++) {
+                if ((s->p[i] & 0xC0) != 0x80) {
+                    return fail_at(s, at, "invalid UTF-8 in a string");
+                }
+                cp = cp << 6 | (s->p[i] & 0x3Fu);
+            }
+            if ((k == 3 && cp < 0x800) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+                (cp >= 0xD800 && cp <= 0xDFFF)) {
+                return fail_at(s, at, "invalid UTF-8 in a string");
+            }
+            s->p += k;
+        }
+        if (key != NULL) {
+            key_put(key, cap, &n, cp);
+        }
+    }
+    return fail_at(s, open, "unterminated string");
+}
+
+static int digits(scan *s) {
+    const unsigned char *q = s->p;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+        s->p++;
+    }
+    return s->p > q;
+}
+
+static int scan_number(scan *s) {
+    const unsigned char *at = s->p;
+    if (*s->p == '-') {
+        s->p++;
+    }
+    if (s->p < s->end && *s->p == '0') {
+        s->p++;
+        if (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+            return fail_at(s, at, "number with a leading zero");
+        }
+    } else if (!digits(s)) {
+        return fail_at(s, at, "invalid number");
+    }
+    if (s->p < s->end && *s->p == '.') {
+        s->p++;
+        if (!digits(s)) {
+            return fail_at(s, at, "invalid number");
+        }
+    }
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+        s->p++;
+        if (s->p < s->end && (*s->p == '+' || *s->p == '-')) {
+            s->p++;
+        }
+        if (!digits(s)) {
+            return fail_at(s, at, "invalid number");
+        }
+    }
+    return DLZ_OK;
+}
+
+static int scan_literal(scan *s, const char *word) {
+    size_t n = strlen(word);
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0) {
+        return fail_at(s, s->p, "invalid token");
+    }
+    s->p += n;
+    return DLZ_OK;
+}
+
+static int scan_value(scan *s);
+
+/* An array or object at s->p; keys of the top-level object go to top_key. */
+static int scan_container(scan *s) {
+    const unsigned char *open = s->p;
+    int object = *s->p == '{';
+    if (++s->depth > s->budget->max_depth) {
+        return dlzi_err_set(s->err, DLZ_ELIMIT, "%s: nested deeper than %d levels", s->what,
+                            s->budget->max_depth);
+    }
+    s->p++;
+    skip_ws(s);
+    if (s->p < s->end && *s->p == (object ? '}' : ']')) {
+        s->p++;
+        s->depth--;
+        return DLZ_OK;
+    }
+    for (;;) {
+        int rc;
+        if (object) {
+            if (s->p >= s->end || *s->p != '"') {
+                return fail_at(s, s->p, "string or '}' expected");
+            }
+            char key[64];
+            size_t keylen;
+            int top = s->depth == 1 && s->top_key != NULL;
+            rc = scan_string(s, 1, top ? key : NULL, sizeof key, &keylen);
+            if (rc != DLZ_OK) {
+                return rc;
+            }
+            if (top && keylen <= sizeof key) {
+                s->top_key(s->ctx, key, keylen);
+            }
+            skip_ws(s);
+            if (s->p >= s->end || *s->p != ':') {
+                return fail_at(s, s->p, "':' expected");
+            }
+            s->p++;
+            skip_ws(s);
+        }
+        if ((rc = scan_value(s)) != DLZ_OK) {
+            return rc;
+        }
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            skip_ws(s);
+            continue;
+        }
+        if (s->p < s->end && *s->p == (object ? '}' : ']')) {
+            s->p++;
+            s->depth--;
+            return DLZ_OK;
+        }
+        return fail_at(s, s->p >= s->end ? open : s->p,
+                       object ? "',' or '}' expected" : "',' or ']' expected");
+    }
+}
+
+static int scan_value(scan *s) {
+    int rc = count_node(s);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (s->p >= s->end) {
+        return fail_at(s, s->p, "a value expected");
+    }
+    switch (*s->p) {
+    case '{':
+    case '[':
+        return scan_container(s);
+    case '"':
+        return scan_string(s, 0, NULL, 0, NULL);
+    case 't':
+        return scan_literal(s, "true");
+    case 'f':
+        return scan_literal(s, "false");
+    case 'n':
+        return scan_literal(s, "null");
+    default:
+        if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
+            return scan_number(s);
+        }
+        return fail_at(s, s->p, "invalid token");
+    }
+}
+
+int dlzi_json_scan(const char *text, size_t len, const dlzi_json_budget *budget, unsigned flags,
+                   void (*top_key)(void *ctx, const char *key, size_t len), void *ctx,
+                   const char *what, dlzi_err *err) {
+    scan s = {(const unsigned char *)text,
+              (const unsigned char *)text + len,
+              (const unsigned char *)text,
+              budget,
+              0,
+              0,
+              0,
+              flags,
+              top_key,
+              ctx,
+              err,
+              what};
+    skip_ws(&s);
+    if (s.p < s.end && !(flags & DLZI_JSON_ANY) && *s.p != '{' && *s.p != '[') {
+        return fail_at(&s, s.p, "'[' or '{' expected");
+    }
+    int rc = scan_value(&s);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    skip_ws(&s);
+    if (s.p != s.end) {
+        return fail_at(&s, s.p, "end of file expected");
+    }
+    return DLZ_OK;
+}
+
+int dlzi_json_check_config(const char *text, size_t len, const dlzi_json_budget *budget,
+                           void (*top_key)(void *ctx, const char *key, size_t len), void *ctx,
+                           dlzi_err *err) {
+    size_t lead = 0;
+    while (lead < len &&
+           (text[lead] == ' ' || text[lead] == '\t' || text[lead] == '\n' || text[lead] == '\r')) {
+        lead++;
+    }
+    if (lead < len && text[lead] != '{' && text[lead] != '[') {
+        return dlzi_err_set(err, DLZ_EFORMAT,
+                            "configuration.json: expected a JSON object at the top level");
+    }
+    int rc = dlzi_json_scan(text, len, budget, DLZI_JSON_ALLOW_NUL, top_key, ctx,
+                            "configuration.json", err);
+    if (rc == DLZ_OK && text[lead] != '{') {
+        rc = dlzi_err_set(err, DLZ_EFORMAT,
+                          "configuration.json: expected a JSON object at the top level");
+    }
+    return rc;
+}
+
+int dlzi_json_load(const char *text, size_t len, const dlzi_json_budget *budget, unsigned flags,
+                   const char *what, json_t **out, dlzi_err *err) {
+    *out = NULL;
+    int rc = dlzi_json_scan(text, len, budget, flags, NULL, NULL, what, err);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    json_error_t jerr;
+    size_t jflags = ((flags & DLZI_JSON_ANY) ? JSON_DECODE_ANY : 0) |
+                    ((flags & DLZI_JSON_ALLOW_NUL) ? JSON_ALLOW_NUL : 0);
+    *out = json_loadb(text, len, jflags, &jerr);
+    if (*out != NULL) {
+        return DLZ_OK;
+    }
+    if (json_error_code(&jerr) == json_error_numeric_overflow) {
+        return dlzi_err_set(err, DLZ_EFORMAT, "%s: line %d, column %d: %s", what, jerr.line,
+                            jerr.column, jerr.text);
+    }
+    /* The text is valid: jansson ran out of memory (see the top). */
+    return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
+}
