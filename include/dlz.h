@@ -142,7 +142,12 @@ enum {
     /** A limit was exceeded (see dlz_reader_set_limit()). */
     DLZ_ELIMIT = -6,
     /** Out of memory. */
-    DLZ_ENOMEM = -7
+    DLZ_ENOMEM = -7,
+    /** Another process holds the archive's lock (see dlz_lock_acquire()). */
+    DLZ_EBUSY = -8,
+    /** The file changed since it was opened (another process replaced or wrote
+        it); nothing was written. */
+    DLZ_ECONFLICT = -9
 };
 
 /** Static English text for a status code; never NULL. @since 0.1.0 */
@@ -168,6 +173,7 @@ typedef struct dlz_editor dlz_editor;
 typedef struct dlz_value dlz_value;
 typedef struct dlz_normalizer dlz_normalizer;
 typedef struct dlz_params dlz_params;
+typedef struct dlz_lock dlz_lock;
 
 /* ------------------------------------------------------------------------ */
 /* Arrays                                                                    */
@@ -528,6 +534,13 @@ DLZ_API int dlz_writer_set_compression(dlz_writer *w, unsigned parts, int method
     @since 0.1.0 */
 DLZ_API int dlz_writer_set_mtime(dlz_writer *w, int64_t unix_seconds);
 
+/** A lock (dlz_lock_acquire()) on the file a path target replaces: just
+    before renaming over it, dlz_writer_close() checks it with
+    dlz_lock_check() and fails with DLZ_ECONFLICT, writing nothing, when the
+    file changed.  The lock is borrowed until close; NULL removes it.  Before
+    opening.  @since 0.1.0 */
+DLZ_API int dlz_writer_set_lock(dlz_writer *w, const dlz_lock *lock);
+
 /**
  * Starts an archive.
  * _path: written to a temporary file in the same directory, which
@@ -649,6 +662,15 @@ DLZ_API int dlz_writer_syserr(const dlz_writer *w);
  * temporary file is left behind.  Entry order stays DL4J's: configuration,
  * coefficients, updater state, normalizer, objects, then any other entry.
  *
+ * No update is lost to a concurrent edit: dlz_editor_open() takes the
+ * archive's lock (dlz_lock_acquire()) and holds it until the commit has
+ * renamed the new file into place, or until the editor is freed; another
+ * editor waits for it (dlz_editor_set_lock_timeout()) or fails with
+ * DLZ_EBUSY.  Just before the rename the commit checks that the path still
+ * names the file it read, unchanged (same inode, size and modification
+ * time); a process that wrote it without the lock makes the commit fail
+ * with DLZ_ECONFLICT, and nothing is written.
+ *
  *   1. dlz_editor_new(); 2. dlz_editor_open(e, path);
  *   3. dlz_editor_set_normalizer() / dlz_editor_put_object() /
  *      dlz_editor_set_updater() / dlz_editor_remove_normalizer() /
@@ -709,6 +731,11 @@ DLZ_API int dlz_editor_remove_updater(dlz_editor *e);
 /** Modification time of new entries (Unix seconds); default: commit time.
     @since 0.1.0 */
 DLZ_API int dlz_editor_set_mtime(dlz_editor *e, int64_t unix_seconds);
+/** How long dlz_editor_open() waits while another process holds the
+    archive's lock (see dlz_lock_acquire()): 0 not at all (the default: it
+    fails with DLZ_EBUSY at once), milliseconds, or -1 for as long as it takes.
+    Before opening.  @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
+DLZ_API int dlz_editor_set_lock_timeout(dlz_editor *e, int64_t timeout_ms);
 /**
  * Writes the changed archive over the original, atomically and durably.
  * Without staged changes nothing is written.  Afterwards the editor is
@@ -723,6 +750,50 @@ DLZ_API DLZ_NODISCARD int dlz_editor_commit_to(dlz_editor *e, const char *path);
 DLZ_API const char *dlz_editor_errmsg(const dlz_editor *e);
 /** errno of the last DLZ_EIO failure, else 0. @since 0.1.0 */
 DLZ_API int dlz_editor_syserr(const dlz_editor *e);
+
+/* ------------------------------------------------------------------------ */
+/* Locks: one read-modify-write of an archive at a time                       */
+
+/**
+ * An advisory lock on an archive, the one dlz_editor takes: for programs that
+ * change an archive in their own way (read it, write a new one over it, as
+ * `dlz convert IN IN` does).  It is flock(2) on the file the path names, held
+ * until dlz_lock_release() or the end of the process; cooperating processes
+ * (dlz's editor, its tool, other users of this lock) never lose each other's
+ * updates.  It does not stop programs that ignore it; dlz_lock_check() tells
+ * whether such a program changed the file.
+ *
+ * Where the file system has no locks (flock fails with ENOLCK or EOPNOTSUPP),
+ * the lock is granted without being held (dlz_lock_held() says 0) and only
+ * the check protects the file.  On NFS, Linux emulates flock with NFS byte-
+ * range locks, which work between clients where the server supports locking
+ * (NFSv4, or NFSv3 with lockd).
+ */
+
+/**
+ * Opens @p path and locks it.  @p timeout_ms: 0 fails at once with DLZ_EBUSY
+ * when another process holds the lock, a positive value waits up to that
+ * many milliseconds, -1 waits as long as it takes.  A file replaced while
+ * waiting (another editor committed) is locked anew.  On success *out is
+ * yours (dlz_lock_release()).
+ * @return DLZ_OK, DLZ_EBUSY, DLZ_EIO (cannot open or lock), DLZ_EMISUSE,
+ *         DLZ_ENOMEM; the reason is written to @p errbuf.  @since 0.1.0
+ */
+DLZ_API int dlz_lock_acquire(const char *path, int64_t timeout_ms, dlz_lock **out, char *errbuf,
+                             size_t errbuf_size);
+/**
+ * Whether the path still names the locked file, unchanged since it was
+ * locked (same inode, size and modification time).  Call it just before
+ * replacing the file.
+ * @return DLZ_OK, DLZ_ECONFLICT (changed or removed), DLZ_EIO, DLZ_EMISUSE.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_lock_check(const dlz_lock *l, char *errbuf, size_t errbuf_size);
+/** 1 when the lock is held, 0 when the file system has no locks or @p l is
+    NULL. @since 0.1.0 */
+DLZ_API int dlz_lock_held(const dlz_lock *l);
+/** Releases the lock and frees it; NULL allowed. @since 0.1.0 */
+DLZ_API void dlz_lock_release(dlz_lock *l);
 
 /* ------------------------------------------------------------------------ */
 /* Java objects (objects/<key>)                                              */

@@ -10,8 +10,10 @@
  * silently. */
 #include "internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct staged_object {
     char *key;
@@ -27,6 +29,8 @@ typedef enum change { KEEP, SET, REMOVE } change;
 struct dlz_editor {
     dlzi_err err;
     char *path;
+    dlz_lock *lock; /* held from open to the end of the commit */
+    int64_t lock_timeout;
     dlz_reader *r;
     change norm_change;
     unsigned char *norm; /* with SET */
@@ -46,6 +50,8 @@ dlz_editor *dlz_editor_new(void) {
 static void reset(dlz_editor *e) {
     dlz_reader_free(e->r);
     e->r = NULL;
+    dlz_lock_release(e->lock);
+    e->lock = NULL;
     dlzi_free(e->path);
     e->path = NULL;
     dlzi_free(e->norm);
@@ -111,11 +117,21 @@ int dlz_editor_open(dlz_editor *e, const char *path) {
         reset(e);
         return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
     }
-    int rc = dlz_reader_open_path(e->r, path);
+    int rc = dlzi_lock_acquire(path, e->lock_timeout, &e->lock, &e->err);
+    if (rc != DLZ_OK) {
+        dlzi_err saved = e->err;
+        reset(e);
+        e->err = saved;
+        return rc;
+    }
+    /* The reader reads the locked file itself, whatever the path names. */
+    int fd = dup(dlzi_lock_fd(e->lock));
+    rc = fd < 0 ? dlzi_err_sys(&e->err, errno, "cannot duplicate the descriptor of %s", path)
+                : dlz_reader_open_fd(e->r, fd, 0);
     if (rc == DLZ_OK && dlz_reader_kind(e->r) == DLZ_KIND_ARRAY) {
         rc = DLZ_EFORMAT;
         dlzi_err_set(&e->err, rc, "%s is a bare array file, not a model archive", path);
-    } else if (rc != DLZ_OK) {
+    } else if (rc != DLZ_OK && fd >= 0) {
         dlzi_err_set(&e->err, rc, "%s", dlz_reader_errmsg(e->r));
         e->err.sys = dlz_reader_syserr(e->r);
     }
@@ -299,6 +315,23 @@ int dlz_editor_remove_updater(dlz_editor *e) {
     e->upd = NULL;
     e->upd_change = REMOVE;
     return DLZ_OK;
+}
+
+int dlz_editor_set_lock_timeout(dlz_editor *e, int64_t timeout_ms) {
+    if (e == NULL) {
+        return DLZ_EMISUSE;
+    }
+    if (e->r != NULL || timeout_ms < -1) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE, "dlz_editor_set_lock_timeout: %s",
+                            e->r != NULL ? "only before opening" : "timeout below -1");
+    }
+    e->lock_timeout = timeout_ms;
+    return DLZ_OK;
+}
+
+/* The out sink's last step before the rename over the original. */
+static int still_ours(void *ctx, dlzi_err *err) {
+    return dlzi_lock_check(ctx, err);
 }
 
 int dlz_editor_set_mtime(dlz_editor *e, int64_t unix_seconds) {
@@ -491,11 +524,21 @@ static int write_all(dlz_editor *e, dlzi_zw *zw) {
     return rc;
 }
 
-static int commit(dlz_editor *e, const char *target) {
+static int commit(dlz_editor *e, const char *target, int over_original) {
     dlzi_out out;
     int rc = dlzi_out_path(&out, target, &e->err);
     if (rc != DLZ_OK) {
         return rc;
+    }
+    if (over_original) {
+        /* Checked first (the copy reads the file) and again before the rename. */
+        rc = dlzi_lock_check(e->lock, &e->err);
+        if (rc != DLZ_OK) {
+            out.discard(&out);
+            return rc;
+        }
+        out.precommit = still_ours;
+        out.precommit_ctx = e->lock;
     }
     dlzi_zw *zw = dlzi_malloc(sizeof *zw);
     if (zw == NULL) {
@@ -532,7 +575,7 @@ int dlz_editor_commit(dlz_editor *e) {
     if (path == NULL) {
         return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
     }
-    rc = commit(e, path);
+    rc = commit(e, path, 1);
     dlzi_free(path);
     if (rc == DLZ_OK) {
         reset(e);
@@ -548,7 +591,7 @@ int dlz_editor_commit_to(dlz_editor *e, const char *path) {
     if (path == NULL) {
         return dlzi_err_set(&e->err, DLZ_EMISUSE, "NULL path");
     }
-    rc = commit(e, path);
+    rc = commit(e, path, 0);
     if (rc == DLZ_OK) {
         reset(e);
     }

@@ -22,6 +22,10 @@ const char *dlz_strerror(int code) {
         return "limit exceeded";
     case DLZ_ENOMEM:
         return "out of memory";
+    case DLZ_EBUSY:
+        return "locked by another process";
+    case DLZ_ECONFLICT:
+        return "changed by another process";
     default:
         return "unknown status code";
     }

@@ -170,6 +170,10 @@ struct dlzi_out {
     void (*discard)(dlzi_out *o);
     void *ctx;
     dlzi_err *err;
+    /* Path sinks: called after the data is synced and before the rename;
+       a failure abandons the output (set it after dlzi_out_path()). */
+    int (*precommit)(void *ctx, dlzi_err *err);
+    void *precommit_ctx;
 };
 
 int dlzi_out_path(dlzi_out *o, const char *path, dlzi_err *err);
@@ -380,6 +384,15 @@ int dlzi_check_object_key(const char *key, dlzi_err *err);
 /* Most entries an archive may have: what the reader accepts by default
    (DLZ_LIMIT_ENTRIES), and so the most the writer and the editor write. */
 #define DLZI_MAX_ENTRIES 100000
+
+/* ------------------------------------------------------------------------ */
+/* Locks (lock.c)                                                            */
+
+/* dlz_lock_acquire() and dlz_lock_check() with the reason in err. */
+int dlzi_lock_acquire(const char *path, int64_t timeout_ms, dlz_lock **out, dlzi_err *err);
+int dlzi_lock_check(const dlz_lock *l, dlzi_err *err);
+/* The locked file's descriptor (owned by the lock). */
+int dlzi_lock_fd(const dlz_lock *l);
 
 /* ------------------------------------------------------------------------ */
 /* Shared between reader.c, writer.c and edit.c                              */

@@ -72,6 +72,9 @@ static int path_finish(dlzi_out *o) {
         rc = dlzi_err_sys(o->err, errno, "cannot close %s", s->tmp);
     }
     s->fd = -1;
+    if (rc == DLZ_OK && o->precommit != NULL) {
+        rc = o->precommit(o->precommit_ctx, o->err);
+    }
     if (rc == DLZ_OK && rename(s->tmp, s->path) != 0) {
         rc = dlzi_err_sys(o->err, errno, "cannot rename %s to %s", s->tmp, s->path);
     }

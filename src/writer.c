@@ -24,6 +24,7 @@ struct dlz_writer {
     int level[DLZI_PART_COUNT];
     int mtime_set;
     int64_t mtime;
+    const dlz_lock *lock; /* checked before a path target is replaced */
     int state;
     int out_live;  /* out is open and must be finished or discarded */
     int is_memory; /* out is a memory sink kept after close */
@@ -152,6 +153,21 @@ int dlz_writer_set_compression(dlz_writer *w, unsigned parts, int method, int le
     return DLZ_OK;
 }
 
+int dlz_writer_set_lock(dlz_writer *w, const dlz_lock *lock) {
+    if (w == NULL) {
+        return DLZ_EMISUSE;
+    }
+    if (w->state != W_NEW) {
+        return misuse(w, "dlz_writer_set_lock: only before opening");
+    }
+    w->lock = lock;
+    return DLZ_OK;
+}
+
+static int lock_still_ours(void *ctx, dlzi_err *err) {
+    return dlzi_lock_check(ctx, err);
+}
+
 int dlz_writer_set_mtime(dlz_writer *w, int64_t unix_seconds) {
     if (w == NULL) {
         return DLZ_EMISUSE;
@@ -199,7 +215,12 @@ int dlz_writer_open_path(dlz_writer *w, const char *path) {
     if (path == NULL) {
         return misuse(w, "dlz_writer_open_path: NULL path");
     }
-    return opened(w, dlzi_out_path(&w->out, path, &w->err), 0);
+    rc = dlzi_out_path(&w->out, path, &w->err);
+    if (rc == DLZ_OK && w->lock != NULL) {
+        w->out.precommit = lock_still_ours;
+        w->out.precommit_ctx = (void *)(uintptr_t)w->lock;
+    }
+    return opened(w, rc, 0);
 }
 
 int dlz_writer_open_FILE(dlz_writer *w, FILE *fp, unsigned flags) {

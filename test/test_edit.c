@@ -4,10 +4,13 @@
  * file. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -320,11 +323,150 @@ static void test_corpus_edits(void **state) {
     }
 }
 
+static int64_t ms_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Releases a lock after a delay, from another thread. */
+typedef struct late_release {
+    dlz_lock *lock;
+    int ms;
+} late_release;
+
+static void *release_later(void *arg) {
+    late_release *l = arg;
+    struct timespec ts = {0, (long)l->ms * 1000000L};
+    nanosleep(&ts, NULL);
+    dlz_lock_release(l->lock);
+    return NULL;
+}
+
+/* A second editor waits for the first one's lock or fails with DLZ_EBUSY;
+   it never reads a file that is about to be replaced. */
+static void test_lock(void **state) {
+    (void)state;
+    write_model(path, 1, 0, 1);
+    char err[512];
+    dlz_lock *held = NULL;
+    assert_int_equal(dlz_lock_acquire(path, 0, &held, err, sizeof err), DLZ_OK);
+    assert_int_equal(dlz_lock_held(held), 1); /* tmpfs and ext4 have locks */
+    dlz_lock *second = NULL;
+    assert_int_equal(dlz_lock_acquire(path, 0, &second, err, sizeof err), DLZ_EBUSY);
+    assert_null(second);
+    assert_non_null(strstr(err, "is being changed by another process"));
+
+    dlz_editor *e = dlz_editor_new();
+    assert_int_equal(dlz_editor_open(e, path), DLZ_EBUSY); /* default: no waiting */
+    assert_non_null(strstr(dlz_editor_errmsg(e), "another process"));
+    TU_OK_E(e, dlz_editor_set_lock_timeout(e, 150));
+    int64_t t0 = ms_now();
+    assert_int_equal(dlz_editor_open(e, path), DLZ_EBUSY);
+    assert_true(ms_now() - t0 >= 150);
+
+    /* released after 100 ms: an editor waiting up to 5 s gets it */
+    late_release lr = {held, 100};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, release_later, &lr), 0);
+    TU_OK_E(e, dlz_editor_set_lock_timeout(e, 5000));
+    t0 = ms_now();
+    TU_OK_E(e, dlz_editor_open(e, path));
+    assert_true(ms_now() - t0 >= 90);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    /* while this editor holds the lock, another one cannot start */
+    assert_int_equal(dlz_lock_acquire(path, 0, &second, err, sizeof err), DLZ_EBUSY);
+    dlz_value *v = dlz_value_new_int(7);
+    TU_OK_E(e, dlz_editor_put_object(e, "k", v));
+    dlz_value_free(v);
+    TU_OK_E(e, dlz_editor_commit(e));
+    /* committed: the lock is gone with the old file */
+    assert_int_equal(dlz_lock_acquire(path, 0, &second, err, sizeof err), DLZ_OK);
+    dlz_lock_release(second);
+    dlz_editor_free(e);
+}
+
+/* Copies a file (as a process that ignores the lock would write it). */
+static void copy_file(const char *from, const char *to) {
+    size_t n;
+    unsigned char *b = tu_read_file(from, &n);
+    tu_write_file(to, b, n);
+    free(b);
+}
+
+/* A file changed under an open editor by a process that ignores the lock:
+   the commit fails with DLZ_ECONFLICT and leaves that process's file. */
+static void test_conflict(void **state) {
+    (void)state;
+    char other[4200], tmp[4200];
+    snprintf(other, sizeof other, "%s/other.zip", dir);
+    snprintf(tmp, sizeof tmp, "%s/tmp.zip", dir);
+    write_model(other, 0, 1, 3);
+    for (int how = 0; how < 3; how++) {
+        write_model(path, 1, 0, 1);
+        dlz_editor *e = dlz_editor_new();
+        TU_OK_E(e, dlz_editor_open(e, path));
+        TU_OK_E(e, dlz_editor_remove_updater(e));
+        if (how == 0) { /* replaced by a rename */
+            copy_file(other, tmp);
+            assert_int_equal(rename(tmp, path), 0);
+        } else if (how == 1) { /* rewritten in place (new size) */
+            copy_file(other, path);
+        } else { /* removed */
+            assert_int_equal(unlink(path), 0);
+        }
+        assert_int_equal(dlz_editor_commit(e), DLZ_ECONFLICT);
+        assert_non_null(strstr(dlz_editor_errmsg(e), "another process"));
+        assert_non_null(strstr(dlz_editor_errmsg(e), "nothing was written"));
+        if (how < 2) {
+            size_t a, b;
+            unsigned char *za = tu_read_file(path, &a), *zb = tu_read_file(other, &b);
+            assert_int_equal(a, b);
+            assert_memory_equal(za, zb, a); /* the other process's file, untouched */
+            free(za);
+            free(zb);
+        } else {
+            struct stat st;
+            assert_int_equal(stat(path, &st), -1);
+        }
+        dlz_editor_free(e);
+        assert_int_equal(tu_count_temp_files(dir), 0);
+    }
+
+    /* A writer replacing a locked file checks the lock just before the
+       rename (dlz convert IN IN). */
+    write_model(path, 1, 0, 1);
+    char err[512];
+    dlz_lock *l = NULL;
+    assert_int_equal(dlz_lock_acquire(path, 0, &l, err, sizeof err), DLZ_OK);
+    assert_int_equal(dlz_lock_check(l, err, sizeof err), DLZ_OK);
+    dlz_writer *w = dlz_writer_new();
+    TU_OK_W(w, dlz_writer_set_lock(w, l));
+    TU_OK_W(w, dlz_writer_open_path(w, path));
+    TU_OK_W(w, dlz_writer_put_configuration(w, "{\"confs\":[]}", 12));
+    TU_OK_W(w, dlz_writer_put_coefficients(w, NULL));
+    copy_file(other, tmp);
+    assert_int_equal(rename(tmp, path), 0); /* meanwhile, a process ignoring the lock */
+    assert_int_equal(dlz_lock_check(l, err, sizeof err), DLZ_ECONFLICT);
+    assert_int_equal(dlz_writer_close(w), DLZ_ECONFLICT);
+    assert_non_null(strstr(dlz_writer_errmsg(w), "changed by another process"));
+    size_t a, b;
+    unsigned char *za = tu_read_file(path, &a), *zb = tu_read_file(other, &b);
+    assert_int_equal(a, b);
+    assert_memory_equal(za, zb, a);
+    free(za);
+    free(zb);
+    assert_int_equal(tu_count_temp_files(dir), 0);
+    dlz_writer_free(w);
+    dlz_lock_release(l);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalizer_edits), cmocka_unit_test(test_object_edits),
         cmocka_unit_test(test_updater_edits),    cmocka_unit_test(test_failure_keeps_original),
-        cmocka_unit_test(test_corpus_edits),
+        cmocka_unit_test(test_corpus_edits),     cmocka_unit_test(test_lock),
+        cmocka_unit_test(test_conflict),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -479,3 +479,17 @@ dlz_value *tu_value_array(dlz_value_type type, const void *elems, size_t n) {
     dlz_value *v = NULL;
     return dlz_value_new_array(type, elems, n, &v, NULL, 0) == DLZ_OK ? v : NULL;
 }
+
+int tu_count_temp_files(const char *dir) {
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && strstr(e->d_name, ".dlz-") != NULL) {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}

@@ -56,6 +56,26 @@ int tu_list_dir(const char *dir, const char *suffix, char **names, int max);
         }                                                                                          \
     } while (0)
 
+#define TU_OK_E(e, expr)                                                                           \
+    do {                                                                                           \
+        int tu_rc_ = (expr);                                                                       \
+        if (tu_rc_ != DLZ_OK) {                                                                    \
+            fail_msg("%s = %d (%s): %s", #expr, tu_rc_, dlz_strerror(tu_rc_),                      \
+                     dlz_editor_errmsg(e));                                                        \
+        }                                                                                          \
+    } while (0)
+#define TU_OK_P(p, expr)                                                                           \
+    do {                                                                                           \
+        int tu_rc_ = (expr);                                                                       \
+        if (tu_rc_ != DLZ_OK) {                                                                    \
+            fail_msg("%s = %d (%s): %s", #expr, tu_rc_, dlz_strerror(tu_rc_),                      \
+                     dlz_params_errmsg(p));                                                        \
+        }                                                                                          \
+    } while (0)
+
+/* Number of temporary files of atomic saves (".NAME.dlz-XXXXXXXX") in dir. */
+int tu_count_temp_files(const char *dir);
+
 /* A growing byte buffer for building test inputs by hand; tu_b_* fail the
    test when out of memory. */
 typedef struct tu_buf {

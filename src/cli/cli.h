@@ -92,6 +92,12 @@ const char *cli_opts_value(cli_opts *o);
 /* Parses a whole decimal integer in [min, max]; 0 on success, -1 if not. */
 int cli_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* --wait (as long as it takes: -1) or --wait=SECONDS, for commands that
+   change a file in place: 1 and *ms set when the current option is --wait,
+   0 when it is another option, CLI_EXIT_USAGE (after a message) for a bad
+   value. */
+int cli_wait_option(const cli_opts *o, const char *cmd, int64_t *ms);
+
 /* Opens @p path ("-" = standard input) with a new reader; on failure prints
    the error, frees the reader and returns NULL. */
 dlz_reader *cli_open_reader(const char *path);

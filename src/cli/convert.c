@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,9 @@ const char cli_convert_usage[] =
     "  --mtime=SECONDS     entry time stamps, in Unix seconds (default: now)\n"
     "  --verbose           describe the written archive (on standard error when\n"
     "                      OUT is '-')\n"
+    "  --wait[=SECONDS]    when OUT is IN (a conversion in place) and another\n"
+    "                      process holds its lock, wait for it (at most SECONDS);\n"
+    "                      without --wait the command fails at once\n"
     "  -h, --help          show this help and exit\n";
 
 typedef struct convert_opts {
@@ -45,6 +49,7 @@ typedef struct convert_opts {
     int set_mtime;
     int64_t mtime;
     int verbose;
+    int64_t wait_ms;
 } convert_opts;
 
 /* ---- options ----------------------------------------------------------------- */
@@ -145,6 +150,10 @@ static int parse_option(cli_opts *o, convert_opts *co) {
     }
     if (cli_opts_is(o, "mtime")) {
         return parse_mtime(o, co);
+    }
+    int w = cli_wait_option(o, "convert", &co->wait_ms);
+    if (w != 0) {
+        return w == 1 ? CLI_EXIT_OK : w;
     }
     return cli_usage_error("convert", "unknown option '%s'", o->arg);
 }
@@ -396,25 +405,46 @@ static int run(const job *j) {
     return 0;
 }
 
+/* 1 when IN and OUT are paths of the same existing file. */
+static int in_place(const convert_opts *co) {
+    struct stat a, b;
+    return strcmp(co->in, "-") != 0 && strcmp(co->out, "-") != 0 && stat(co->in, &a) == 0 &&
+           stat(co->out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int cli_convert(int argc, char **argv) {
     convert_opts co;
     int status = parse_options(argc, argv, &co);
     if (status != CLI_EXIT_OK) {
         return status;
     }
+    /* In place, a read-modify-write like an edit: under the file's lock, and
+       the rename only if the file is still the one read. */
+    dlz_lock *lock = NULL;
+    if (in_place(&co)) {
+        char err[512];
+        if (dlz_lock_acquire(co.in, co.wait_ms, &lock, err, sizeof err) != DLZ_OK) {
+            cli_error(co.in, "%s", err);
+            return CLI_EXIT_DATA;
+        }
+    }
     job j = {&co, NULL, NULL};
     j.r = cli_open_reader(co.in);
     if (j.r == NULL) {
+        dlz_lock_release(lock);
         return CLI_EXIT_DATA;
     }
     j.w = dlz_writer_new();
-    if (j.w == NULL) {
+    if (j.w == NULL || dlz_writer_set_lock(j.w, lock) != DLZ_OK) {
         cli_error(cli_output_name(co.out), "out of memory");
+        dlz_writer_free(j.w);
         dlz_reader_free(j.r);
+        dlz_lock_release(lock);
         return CLI_EXIT_DATA;
     }
     status = run(&j) == 0 ? CLI_EXIT_OK : CLI_EXIT_DATA;
     dlz_writer_free(j.w); /* discards an unfinished archive */
     dlz_reader_free(j.r);
+    dlz_lock_release(lock);
     return status == CLI_EXIT_OK ? cli_finish_stdout(status) : status;
 }

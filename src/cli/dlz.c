@@ -144,6 +144,22 @@ const char *cli_opts_value(cli_opts *o) {
     return NULL;
 }
 
+int cli_wait_option(const cli_opts *o, const char *cmd, int64_t *ms) {
+    if (!cli_opts_is(o, "wait")) {
+        return 0;
+    }
+    if (o->value == NULL) {
+        *ms = -1;
+        return 1;
+    }
+    int64_t secs;
+    if (cli_parse_int64(o->value, 0, INT64_MAX / 1000, &secs) != 0) {
+        return cli_usage_error(cmd, "--wait=%s is not a whole number of seconds", o->value);
+    }
+    *ms = secs * 1000;
+    return 1;
+}
+
 int cli_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out) {
     if (s == NULL || *s == '\0') {
         return -1;

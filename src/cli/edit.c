@@ -11,15 +11,20 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The lock of in-place edits, in every editing command's help. */
+#define WAIT_HELP                                                                                  \
+    "While another process changes FILE (it holds FILE's lock), the command\n"                     \
+    "fails at once; --wait waits for the lock, --wait=SECONDS at most that long.\n"
+
 const char cli_strip_usage[] =
-    "Usage: dlz strip-updater FILE [OUT]\n"
+    "Usage: dlz strip-updater [--wait[=SECONDS]] FILE [OUT]\n"
     "Removes updaterState.bin (the optimizer state; inference does not need it).\n"
-    "Without OUT, FILE is replaced atomically; with OUT, FILE is left alone.\n";
+    "Without OUT, FILE is replaced atomically; with OUT, FILE is left alone.\n" WAIT_HELP;
 
 const char cli_normalizer_usage[] =
     "Usage: dlz normalizer show [--json] FILE\n"
-    "       dlz normalizer set FILE --from OTHER\n"
-    "       dlz normalizer rm FILE\n"
+    "       dlz normalizer set [--wait[=SECONDS]] FILE --from OTHER\n"
+    "       dlz normalizer rm [--wait[=SECONDS]] FILE\n"
     "show  decodes the normalizer and prints its type, its Java class and its\n"
     "      fields (statistics arrays as data type, shape and first values);\n"
     "      --json prints every field and value as JSON; 'none' (null) when\n"
@@ -29,13 +34,13 @@ const char cli_normalizer_usage[] =
     "set   attaches the normalizer of OTHER (a model archive, or a normalizer.bin\n"
     "      stream as NormalizerSerializer writes it), replacing any existing one\n"
     "rm    removes normalizer.bin\n"
-    "FILE is changed atomically: a crash leaves the old or the new archive.\n";
+    "FILE is changed atomically: a crash leaves the old or the new archive.\n" WAIT_HELP;
 
 const char cli_objects_usage[] =
     "Usage: dlz objects ls FILE\n"
     "       dlz objects get [--json] FILE KEY\n"
-    "       dlz objects put FILE KEY VALUE\n"
-    "       dlz objects rm FILE KEY\n"
+    "       dlz objects put [--wait[=SECONDS]] FILE KEY VALUE\n"
+    "       dlz objects rm [--wait[=SECONDS]] FILE KEY\n"
     "ls    lists the keys of the objects/<key> entries\n"
     "get   writes objects/KEY as raw Java serialization bytes to stdout (not to a\n"
     "      terminal); --json decodes it and prints the value as JSON (a class\n"
@@ -53,7 +58,7 @@ const char cli_objects_usage[] =
     "                         LinkedHashMap (objects)\n"
     "        --raw-file F     F as it is (a Java serialization stream)\n"
     "rm    removes objects/KEY\n"
-    "FILE is changed atomically: a crash leaves the old or the new archive.\n";
+    "FILE is changed atomically: a crash leaves the old or the new archive.\n" WAIT_HELP;
 
 /* Reads a whole file ("-" = stdin) into memory; prints errors. */
 static unsigned char *slurp(const char *path, size_t *len) {
@@ -94,6 +99,9 @@ static unsigned char *slurp(const char *path, size_t *len) {
     return b;
 }
 
+/* How long the editing commands wait for the archive's lock (--wait). */
+static int64_t wait_ms;
+
 /* Opens an editor on path; prints errors. */
 static dlz_editor *open_editor(const char *path) {
     dlz_editor *e = dlz_editor_new();
@@ -101,7 +109,7 @@ static dlz_editor *open_editor(const char *path) {
         cli_error(path, "out of memory");
         return NULL;
     }
-    if (dlz_editor_open(e, path) != DLZ_OK) {
+    if (dlz_editor_set_lock_timeout(e, wait_ms) != DLZ_OK || dlz_editor_open(e, path) != DLZ_OK) {
         cli_error(path, "%s", dlz_editor_errmsg(e));
         dlz_editor_free(e);
         return NULL;
@@ -129,7 +137,11 @@ static int plain_args(cli_opts *o, int argc, char **argv, const char *cmd, const
             fputs(usage, stdout);
             return CLI_HELP_SHOWN;
         }
-        return cli_usage_error(cmd, "unknown option '%s'", o->arg);
+        int w = cli_wait_option(o, cmd, &wait_ms);
+        if (w == 1) {
+            continue;
+        }
+        return w != 0 ? w : cli_usage_error(cmd, "unknown option '%s'", o->arg);
     }
     if (o->nargs < min) {
         return cli_usage_error(cmd, "missing argument");
@@ -281,6 +293,10 @@ int cli_normalizer(int argc, char **argv) {
         } else if (cli_opts_is(&o, "from")) {
             if ((from = cli_opts_value(&o)) == NULL) {
                 return cli_usage_error("normalizer", "--from needs a file");
+            }
+        } else if ((rc = cli_wait_option(&o, "normalizer", &wait_ms)) != 0) {
+            if (rc != 1) {
+                return rc;
             }
         } else {
             return cli_usage_error("normalizer", "unknown option '%s'", o.arg);
@@ -563,6 +579,13 @@ static int objects_options(cli_opts *o, objects_args *a) {
         if (cli_opts_is(o, "help") || strcmp(o->arg, "-h") == 0) {
             fputs(cli_objects_usage, stdout);
             return CLI_HELP_SHOWN;
+        }
+        int w = cli_wait_option(o, "objects", &wait_ms);
+        if (w != 0) {
+            if (w != 1) {
+                return w;
+            }
+            continue;
         }
         int which = V_COUNT;
         for (int k = 0; k < V_COUNT; k++) {
