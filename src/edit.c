@@ -39,6 +39,7 @@ struct dlz_editor {
     dlz_array *upd; /* with SET: our copy */
     staged_object *objs;
     size_t nobjs, capobjs;
+    dlzi_names staged; /* keys of objs */
     int mtime_set;
     int64_t mtime;
 };
@@ -68,6 +69,7 @@ static void reset(dlz_editor *e) {
     dlzi_free(e->objs);
     e->objs = NULL;
     e->nobjs = e->capobjs = 0;
+    dlzi_names_free(&e->staged);
 }
 
 void dlz_editor_free(dlz_editor *e) {
@@ -190,24 +192,20 @@ int dlz_editor_remove_normalizer(dlz_editor *e) {
     return DLZ_OK;
 }
 
+static const char *staged_key(const void *ctx, size_t i) {
+    return ((const dlz_editor *)ctx)->objs[i].key;
+}
+
 static staged_object *find_staged(dlz_editor *e, const char *key) {
-    for (size_t i = 0; i < e->nobjs; i++) {
-        if (strcmp(e->objs[i].key, key) == 0) {
-            return &e->objs[i];
-        }
-    }
-    return NULL;
+    size_t i = dlzi_names_find(&e->staged, key, staged_key, e);
+    return i != SIZE_MAX ? &e->objs[i] : NULL;
 }
 
 static int has_object(dlz_editor *e, const char *key) {
-    int64_t n = dlz_reader_object_count(e->r);
-    for (int64_t i = 0; i < n; i++) {
-        const char *k = dlz_reader_object_key(e->r, i);
-        if (k != NULL && strcmp(k, key) == 0) {
-            return 1;
-        }
-    }
-    return 0;
+    char *name = dlzi_object_entry_name(key);
+    int found = name != NULL && dlz_reader_has_entry(e->r, name) == DLZ_OK;
+    dlzi_free(name);
+    return found;
 }
 
 static int stage_object(dlz_editor *e, const char *key, const void *data, size_t len, int remove) {
@@ -238,9 +236,15 @@ static int stage_object(dlz_editor *e, const char *key, const void *data, size_t
             dlzi_free(copy);
             return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
         }
-        s = &e->objs[e->nobjs++];
+        s = &e->objs[e->nobjs];
         memset(s, 0, sizeof *s);
         s->key = k;
+        if (dlzi_names_add(&e->staged, k, e->nobjs, staged_key, e) != DLZ_OK) {
+            dlzi_free(k);
+            dlzi_free(copy);
+            return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+        }
+        e->nobjs++;
     }
     dlzi_free(s->data);
     s->data = copy;

@@ -58,6 +58,24 @@ char *dlzi_strdup(const char *s);
 void dlzi_alloc_fail_after(long n);
 
 /* ------------------------------------------------------------------------ */
+/* Name sets (names.c): indices into a caller's array, found by name         */
+
+/* The name of entry i of the caller's array. */
+typedef const char *(*dlzi_name_fn)(const void *ctx, size_t i);
+typedef struct dlzi_names {
+    uint64_t *hash;
+    size_t *idx; /* index + 1; 0 is an empty slot */
+    size_t cap, n;
+} dlzi_names;
+/* Index of name, or SIZE_MAX. */
+size_t dlzi_names_find(const dlzi_names *s, const char *name, dlzi_name_fn name_of,
+                       const void *ctx);
+/* Adds (or repoints) name -> index; DLZ_ENOMEM leaves the set as it was. */
+int dlzi_names_add(dlzi_names *s, const char *name, size_t index, dlzi_name_fn name_of,
+                   const void *ctx);
+void dlzi_names_free(dlzi_names *s);
+
+/* ------------------------------------------------------------------------ */
 /* Byte order helpers                                                        */
 
 static inline uint16_t dlzi_get_be16(const unsigned char *p) {
@@ -315,6 +333,7 @@ typedef struct dlzi_zw {
     uint16_t dostime, dosdate;
     dlzi_zw_entry *entries;
     size_t n, cap;
+    dlzi_names names; /* of entries, against duplicates */
     /* the entry being written */
     int open;
     uint16_t method;
@@ -344,6 +363,8 @@ int dlzi_zw_end(dlzi_zw *zw);
 int dlzi_zw_begin_raw(dlzi_zw *zw, const char *name, int method, uint32_t crc, uint64_t size,
                       uint64_t csize, int64_t mtime);
 int dlzi_zw_raw_data(dlzi_zw *zw, const void *p, size_t n);
+/* 1 when an entry of that name was written. */
+int dlzi_zw_has(const dlzi_zw *zw, const char *name);
 /* Writes the central directory and flushes; the caller then finishes out. */
 int dlzi_zw_finish(dlzi_zw *zw);
 /* Frees everything (safe after any failure, and after finish). */

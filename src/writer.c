@@ -578,11 +578,9 @@ int dlz_writer_put_object_raw(dlz_writer *w, const char *key, const void *data, 
     if (name == NULL) {
         return dlzi_err_set(&w->err, DLZ_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < w->zw.n; i++) {
-        if (strcmp(w->zw.entries[i].name, name) == 0) {
-            dlzi_free(name);
-            return dlzi_err_set(&w->err, DLZ_EMISUSE, "object key '%s' written twice", key);
-        }
+    if (dlzi_zw_has(&w->zw, name)) {
+        dlzi_free(name);
+        return dlzi_err_set(&w->err, DLZ_EMISUSE, "object key '%s' written twice", key);
     }
     rc = put_bytes(w, DLZI_OBJECT, name, data ? data : "", len);
     dlzi_free(name);

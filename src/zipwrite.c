@@ -99,6 +99,14 @@ static int fail(dlzi_zw *zw, int rc) {
     return rc;
 }
 
+static const char *entry_name(const void *ctx, size_t i) {
+    return ((const dlzi_zw *)ctx)->entries[i].name;
+}
+
+int dlzi_zw_has(const dlzi_zw *zw, const char *name) {
+    return dlzi_names_find(&zw->names, name, entry_name, zw) != SIZE_MAX;
+}
+
 /* Registers a new entry and writes its local header.  For DEFLATE the CRC
    and sizes follow the data in a descriptor; for STORE they are given here. */
 static int start_entry(dlzi_zw *zw, const char *name, int method, uint64_t size, uint32_t crc,
@@ -114,10 +122,14 @@ static int start_entry(dlzi_zw *zw, const char *name, int method, uint64_t size,
     if (method != DLZ_METHOD_STORE && method != DLZ_METHOD_DEFLATE) {
         return dlzi_err_set(zw->err, DLZ_EMISUSE, "unknown compression method %d", method);
     }
-    for (size_t i = 0; i < zw->n; i++) {
-        if (strcmp(zw->entries[i].name, name) == 0) {
-            return dlzi_err_set(zw->err, DLZ_EMISUSE, "duplicate zip entry %s", name);
-        }
+    if (dlzi_zw_has(zw, name)) {
+        return dlzi_err_set(zw->err, DLZ_EMISUSE, "duplicate zip entry %s", name);
+    }
+    if (zw->n >= DLZI_MAX_ENTRIES) {
+        return dlzi_err_set(zw->err, DLZ_ELIMIT,
+                            "%s would be entry %zu; an archive holds at most %d entries (the "
+                            "reader's DLZ_LIMIT_ENTRIES)",
+                            name, zw->n + 1, DLZI_MAX_ENTRIES);
     }
     if (zw->n == zw->cap) {
         size_t cap = zw->cap ? zw->cap * 2 : 8;
@@ -131,7 +143,9 @@ static int start_entry(dlzi_zw *zw, const char *name, int method, uint64_t size,
     dlzi_zw_entry *e = &zw->entries[zw->n];
     memset(e, 0, sizeof *e);
     e->name = dlzi_strdup(name);
-    if (e->name == NULL) {
+    if (e->name == NULL || dlzi_names_add(&zw->names, name, zw->n, entry_name, zw) != DLZ_OK) {
+        dlzi_free(e->name);
+        e->name = NULL;
         return dlzi_err_set(zw->err, DLZ_ENOMEM, "out of memory");
     }
     e->offset = zw->offset;
@@ -469,4 +483,5 @@ void dlzi_zw_cleanup(dlzi_zw *zw) {
     dlzi_free(zw->entries);
     zw->entries = NULL;
     zw->n = zw->cap = 0;
+    dlzi_names_free(&zw->names);
 }

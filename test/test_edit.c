@@ -461,8 +461,91 @@ static void test_conflict(void **state) {
     dlz_lock_release(l);
 }
 
+/* One rule for counts: the writer and the editor never make an archive with
+   more entries than the reader accepts (100000), and an edit of an archive
+   at that size works as long as it adds no entry. */
+static void test_entry_limit(void **state) {
+    (void)state;
+    const int max = 100000;
+    dlz_writer *w = dlz_writer_new();
+    TU_OK_W(w, dlz_writer_open_path(w, path));
+    TU_OK_W(w, dlz_writer_put_configuration(w, "{\"confs\":[]}", 12));
+    TU_OK_W(w, dlz_writer_put_coefficients(w, NULL)); /* coefficients.bin, noParams.marker */
+    char key[32];
+    for (int i = 0; i < max - 3; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        TU_OK_W(w, dlz_writer_put_object_raw(w, key, "v", 1));
+    }
+    assert_int_equal(dlz_writer_put_object_raw(w, "one-more", "v", 1), DLZ_ELIMIT);
+    assert_non_null(strstr(dlz_writer_errmsg(w), "at most 100000 entries"));
+    dlz_writer_free(w); /* the failed put left a partial entry: nothing is written */
+
+    w = dlz_writer_new();
+    TU_OK_W(w, dlz_writer_open_path(w, path));
+    TU_OK_W(w, dlz_writer_put_configuration(w, "{\"confs\":[]}", 12));
+    TU_OK_W(w, dlz_writer_put_coefficients(w, NULL));
+    for (int i = 0; i < max - 3; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        TU_OK_W(w, dlz_writer_put_object_raw(w, key, "v", 1));
+    }
+    assert_int_equal(dlz_writer_put_object_raw(w, "k7", "v", 1), DLZ_EMISUSE); /* twice */
+    dlz_writer_free(w);
+}
+
+static void test_entry_limit_edit(void **state) {
+    (void)state;
+    const int max = 100000;
+    dlz_writer *w = dlz_writer_new();
+    TU_OK_W(w, dlz_writer_open_path(w, path));
+    TU_OK_W(w, dlz_writer_put_configuration(w, "{\"confs\":[]}", 12));
+    TU_OK_W(w, dlz_writer_put_coefficients(w, NULL));
+    char key[32];
+    for (int i = 0; i < max - 3; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        TU_OK_W(w, dlz_writer_put_object_raw(w, key, "v", 1));
+    }
+    TU_OK_W(w, dlz_writer_close(w));
+    dlz_writer_free(w);
+
+    dlz_reader *r = dlz_reader_new();
+    TU_OK_R(r, dlz_reader_open_path(r, path)); /* what dlz writes, dlz reads */
+    assert_int_equal(dlz_reader_entry_count(r), max);
+    dlz_reader_free(r);
+
+    struct stat before;
+    assert_int_equal(stat(path, &before), 0);
+    dlz_editor *e = dlz_editor_new();
+    TU_OK_E(e, dlz_editor_open(e, path));
+    TU_OK_E(e, dlz_editor_put_object_raw(e, "new-key", "v", 1));
+    assert_int_equal(dlz_editor_commit(e), DLZ_ELIMIT);
+    assert_non_null(strstr(dlz_editor_errmsg(e), "at most 100000 entries"));
+    dlz_editor_free(e);
+    struct stat after;
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(before.st_ino, after.st_ino); /* unchanged */
+    assert_int_equal(tu_count_temp_files(dir), 0);
+
+    e = dlz_editor_new();
+    TU_OK_E(e, dlz_editor_open(e, path));
+    TU_OK_E(e, dlz_editor_put_object_raw(e, "k5", "replaced", 8)); /* no new entry */
+    TU_OK_E(e, dlz_editor_remove_object(e, "k6"));
+    TU_OK_E(e, dlz_editor_put_object_raw(e, "new-key", "v", 1)); /* takes k6's place */
+    TU_OK_E(e, dlz_editor_commit(e));
+    dlz_editor_free(e);
+    size_t n;
+    char *v = read_entry(path, "objects/k5", &n);
+    assert_non_null(v);
+    assert_memory_equal(v, "replaced", 8);
+    free(v);
+    assert_null(read_entry(path, "objects/k6", &n));
+    v = read_entry(path, "objects/new-key", &n);
+    assert_non_null(v);
+    free(v);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entry_limit),      cmocka_unit_test(test_entry_limit_edit),
         cmocka_unit_test(test_normalizer_edits), cmocka_unit_test(test_object_edits),
         cmocka_unit_test(test_updater_edits),    cmocka_unit_test(test_failure_keeps_original),
         cmocka_unit_test(test_corpus_edits),     cmocka_unit_test(test_lock),
