@@ -270,6 +270,22 @@ DLZ_API int dlz_array_to_f64(const dlz_array *a, double *out, size_t n);
 /** As dlz_array_to_f64(), rounded to float. @since 0.1.0 */
 DLZ_API int dlz_array_to_f32(const dlz_array *a, float *out, size_t n);
 
+/** Summary statistics of an array's elements (as doubles). */
+typedef struct dlz_stats {
+    double sum;        /**< compensated (Neumaier) sum of the values that are not NaN */
+    double min, max;   /**< of the values that are not NaN; +inf / -inf when none */
+    int64_t nan_count; /**< NaN elements */
+    int64_t inf_count; /**< infinite elements */
+    int64_t count;     /**< all elements */
+} dlz_stats;
+
+/**
+ * Statistics of every element of @p a, in row-major order of the shape,
+ * computed in one pass without any copy of the array (constant extra memory).
+ * @return DLZ_OK or DLZ_EMISUSE (NULL).  @since 0.1.0
+ */
+DLZ_API int dlz_array_stats(const dlz_array *a, dlz_stats *out);
+
 /* ------------------------------------------------------------------------ */
 /* Streams                                                                   */
 

@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <zlib.h>
 
@@ -478,6 +479,53 @@ int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err) {
     }
     c->generation = a->generation;
     *out = c;
+    return DLZ_OK;
+}
+
+/* Adds n values to the running statistics (Neumaier's compensated sum). */
+static void stats_add(dlz_stats *s, double *comp, const double *v, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        double x = v[i];
+        if (x != x) {
+            s->nan_count++;
+            continue;
+        }
+        if (x == INFINITY || x == -INFINITY) {
+            s->inf_count++;
+        }
+        double t = s->sum + x;
+        if ((s->sum < 0 ? -s->sum : s->sum) >= (x < 0 ? -x : x)) {
+            *comp += (s->sum - t) + x;
+        } else {
+            *comp += (x - t) + s->sum;
+        }
+        s->sum = t;
+        s->min = x < s->min ? x : s->min;
+        s->max = x > s->max ? x : s->max;
+    }
+}
+
+int dlz_array_stats(const dlz_array *a, dlz_stats *res) {
+    if (a == NULL || res == NULL) {
+        return DLZ_EMISUSE;
+    }
+    dlz_stats s = {0.0, INFINITY, -INFINITY, 0, 0, a->length};
+    double comp = 0.0, buf[4096];
+    iter it;
+    iter_init(&it, a);
+    for (; it.rows > 0; it.rows--) {
+        const int64_t st = it.row_stride;
+        for (int64_t off = 0; off < it.row_len; off += 4096) {
+            const int64_t n = it.row_len - off < 4096 ? it.row_len - off : 4096;
+            const int64_t p = it.pos + off * st;
+            double *out = buf;
+            switch (a->dtype) { ROW_CASES(double) }
+            stats_add(&s, &comp, buf, n);
+        }
+        iter_next(&it);
+    }
+    s.sum = s.inf_count > 0 ? s.sum : s.sum + comp;
+    *res = s;
     return DLZ_OK;
 }
 

@@ -1803,6 +1803,93 @@ static void test_sniff(void **state) {
     assert_int_equal(dlzi_array_sniff(old, sizeof old, NULL), 0);
 }
 
+/* dlz_array_stats against the values of dlz_array_to_f64 summed in long
+   double: every dtype, a permuted (strided) view, NaN and infinities. */
+static void test_stats(void **state) {
+    (void)state;
+    static const dlz_dtype types[] = {DLZ_DTYPE_DOUBLE,   DLZ_DTYPE_FLOAT, DLZ_DTYPE_HALF,
+                                      DLZ_DTYPE_BFLOAT16, DLZ_DTYPE_INT,   DLZ_DTYPE_BYTE};
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
+        for (int special = 0; special < 3; special++) {
+            int64_t shape[3] = {7, 300, 5}; /* 10500 values: several chunks */
+            dlz_array *a;
+            assert_int_equal(dlz_array_new(types[t], 3, shape, 'f', &a, NULL, 0), DLZ_OK);
+            size_t n = (size_t)dlz_array_length(a), es = dlz_dtype_size(types[t]);
+            unsigned char *d = dlz_array_data(a);
+            unsigned seed = 99 + (unsigned)t;
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                double v = ((int)(seed >> 9) % 2001 - 1000) / 64.0;
+                if (special == 1 && i % 997 == 3) {
+                    v = i % 2 ? INFINITY : -INFINITY;
+                }
+                if (special == 2 && i == 4321) {
+                    v = NAN;
+                }
+                switch (types[t]) {
+                case DLZ_DTYPE_DOUBLE:
+                    memcpy(d + i * es, &v, 8);
+                    break;
+                case DLZ_DTYPE_FLOAT: {
+                    float f = (float)v;
+                    memcpy(d + i * es, &f, 4);
+                    break;
+                }
+                case DLZ_DTYPE_HALF: {
+                    uint16_t h = dlzi_float_to_half((float)v);
+                    memcpy(d + i * es, &h, 2);
+                    break;
+                }
+                case DLZ_DTYPE_BFLOAT16: {
+                    uint16_t h = dlzi_float_to_bf16((float)v);
+                    memcpy(d + i * es, &h, 2);
+                    break;
+                }
+                case DLZ_DTYPE_INT: {
+                    int32_t x = (int32_t)(v * 64);
+                    memcpy(d + i * es, &x, 4);
+                    break;
+                }
+                default: {
+                    int8_t x = (int8_t)((int)(v * 8) % 100);
+                    memcpy(d + i * es, &x, 1);
+                    break;
+                }
+                }
+            }
+            double *v = malloc(n * sizeof *v);
+            assert_int_equal(dlz_array_to_f64(a, v, n), DLZ_OK);
+            long double sum = 0;
+            double mn = INFINITY, mx = -INFINITY;
+            int64_t nans = 0, infs = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (isnan(v[i])) {
+                    nans++;
+                    continue;
+                }
+                infs += isinf(v[i]) != 0;
+                sum += v[i];
+                mn = v[i] < mn ? v[i] : mn;
+                mx = v[i] > mx ? v[i] : mx;
+            }
+            dlz_stats st;
+            assert_int_equal(dlz_array_stats(a, &st), DLZ_OK);
+            assert_int_equal(st.count, (int64_t)n);
+            assert_int_equal(st.nan_count, nans);
+            assert_int_equal(st.inf_count, infs);
+            assert_true(st.min == mn && st.max == mx);
+            if (infs == 0) {
+                /* exact: every value is a multiple of 1/64 well inside double */
+                assert_true(st.sum == (double)sum);
+            }
+            free(v);
+            dlz_array_free(a);
+        }
+    }
+    dlz_stats st;
+    assert_int_equal(dlz_array_stats(NULL, &st), DLZ_EMISUSE);
+}
+
 /* Conversions of unusual values, and n too small. */
 static void test_conversions(void **state) {
     (void)state;
@@ -2232,6 +2319,7 @@ int main(void) {
         cmocka_unit_test(test_alloc_failure),
         cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_conversions),
+        cmocka_unit_test(test_stats),
         cmocka_unit_test(test_corpus_decode),
         cmocka_unit_test(test_corpus_values),
         cmocka_unit_test(test_corpus_reencode),

@@ -87,59 +87,12 @@ static json_t *real_or_null(double d) {
     return isfinite(d) ? json_real(d) : json_null();
 }
 
-typedef struct stats {
-    double sum, min, max;
-    int64_t nan_count, inf_count;
-} stats;
-
-/* |x| without libm (the tool is not linked with it). */
-static double magnitude(double x) {
-    return x < 0 ? -x : x;
-}
-
-/* Sum (compensated, Neumaier), minimum and maximum over @p n values. */
-static void compute_stats(const double *v, size_t n, stats *s) {
-    double sum = 0.0, comp = 0.0;
-    s->min = INFINITY;
-    s->max = -INFINITY;
-    s->nan_count = 0;
-    s->inf_count = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = v[i];
-        if (isnan(x)) {
-            s->nan_count++;
-            continue;
-        }
-        if (isinf(x)) {
-            s->inf_count++;
-        }
-        double t = sum + x;
-        if (magnitude(sum) >= magnitude(x)) {
-            comp += (sum - t) + x;
-        } else {
-            comp += (x - t) + sum;
-        }
-        sum = t;
-        s->min = x < s->min ? x : s->min;
-        s->max = x > s->max ? x : s->max;
-    }
-    s->sum = s->inf_count > 0 ? sum : sum + comp;
-}
-
 static int put_stats(json_t *obj, const dlz_array *a) {
-    int64_t len = dlz_array_length(a);
-    if (len < 0 || (uint64_t)len > SIZE_MAX / sizeof(double)) {
+    dlz_stats s;
+    if (dlz_array_stats(a, &s) != DLZ_OK) {
         return -1;
     }
-    size_t n = (size_t)len;
-    double *v = malloc(n > 0 ? n * sizeof *v : 1);
-    if (v == NULL || dlz_array_to_f64(a, v, n) != DLZ_OK) {
-        free(v);
-        return -1;
-    }
-    stats s;
-    compute_stats(v, n, &s);
-    free(v);
+    int64_t n = s.count;
     int bad = s.nan_count > 0;
     int rc = 0;
     rc |= put(obj, "sum", bad ? json_null() : real_or_null(s.sum));
