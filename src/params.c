@@ -251,6 +251,59 @@ static const char *simple_name(const char *cls) {
     return dot != NULL ? dot + 1 : cls;
 }
 
+/* The type of a polymorphic object: the simple name of its "@class" when that
+   is a string, else its single key (the legacy wrapper form; *fields is then
+   set to the key's value), else NULL. */
+static const char *type_of(const json_t *o, const json_t **fields) {
+    const json_t *cls = json_object_get(o, "@class");
+    if (json_is_string(cls)) {
+        return simple_name(json_string_value(cls));
+    }
+    const char *name = NULL;
+    if (json_object_size(o) == 1) {
+        const char *key;
+        const json_t *val;
+        json_object_foreach((json_t *)o, key, val) {
+            name = key;
+            *fields = val;
+        }
+    }
+    return name;
+}
+
+/* A layer or vertex object (what: "layer", "vertex") of either generation:
+   {"@class": "...", fields...} or the legacy {"type": {fields...}}. */
+static int unwrap_object(bctx *c, const char *what, const json_t *o, const char **cls,
+                         const json_t **f) {
+    if (!json_is_object(o)) {
+        return fail(c, DLZ_EFORMAT, "%s: the %s is not a JSON object", c->where, what);
+    }
+    const json_t *jc = json_object_get(o, "@class");
+    if (jc != NULL) {
+        if (!json_is_string(jc)) {
+            return fail(c, DLZ_EFORMAT, "%s: '@class' is not a string", c->where);
+        }
+        *cls = json_string_value(jc);
+        *f = o;
+        return DLZ_OK;
+    }
+    if (json_object_size(o) != 1) {
+        return fail(c, DLZ_EFORMAT, "%s: the %s has neither '@class' nor a single type key",
+                    c->where, what);
+    }
+    const char *key;
+    const json_t *val;
+    json_object_foreach((json_t *)o, key, val) {
+        *cls = key;
+        *f = val;
+    }
+    if (!json_is_object(*f)) {
+        return fail(c, DLZ_EFORMAT, "%s: the fields of %s type '%s' are not a JSON object",
+                    c->where, what, *cls);
+    }
+    return DLZ_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Layer types                                                               */
 
@@ -401,42 +454,23 @@ static int kind_of(const char *simple) {
    simple = NULL (the caller reports them); malformed objects fail. */
 static int unwrap_layer(bctx *c, const json_t *L, ulayer *u) {
     memset(u, 0, sizeof *u);
-    if (!json_is_object(L)) {
-        return fail(c, DLZ_EFORMAT, "%s: the layer is not a JSON object", c->where);
+    int rc = unwrap_object(c, "layer", L, &u->cls, &u->f);
+    if (rc != DLZ_OK) {
+        return rc;
     }
-    const json_t *cls = json_object_get(L, "@class");
-    if (cls != NULL) {
-        if (!json_is_string(cls)) {
-            return fail(c, DLZ_EFORMAT, "%s: '@class' is not a string", c->where);
-        }
-        u->cls = json_string_value(cls);
-        u->f = L;
-        const char *prefix = "org.deeplearning4j.nn.conf.layers.";
-        const char *s = simple_name(u->cls);
-        if (strncmp(u->cls, prefix, strlen(prefix)) == 0 && kind_of(s) >= 0) {
-            u->simple = s;
+    if (json_object_get(L, "@class") == NULL) {
+        for (size_t i = 0; i < sizeof legacy_names / sizeof *legacy_names; i++) {
+            if (strcmp(legacy_names[i][0], u->cls) == 0) {
+                u->simple = legacy_names[i][1];
+                break;
+            }
         }
         return DLZ_OK;
     }
-    if (json_object_size(L) != 1) {
-        return fail(c, DLZ_EFORMAT, "%s: the layer has neither '@class' nor a single type key",
-                    c->where);
-    }
-    const char *key;
-    const json_t *val;
-    json_object_foreach((json_t *)L, key, val) {
-        u->cls = key;
-        u->f = val;
-    }
-    if (!json_is_object(u->f)) {
-        return fail(c, DLZ_EFORMAT, "%s: the fields of layer type '%s' are not a JSON object",
-                    c->where, u->cls);
-    }
-    for (size_t i = 0; i < sizeof legacy_names / sizeof *legacy_names; i++) {
-        if (strcmp(legacy_names[i][0], u->cls) == 0) {
-            u->simple = legacy_names[i][1];
-            break;
-        }
+    const char *prefix = "org.deeplearning4j.nn.conf.layers.";
+    const char *simple = simple_name(u->cls);
+    if (strncmp(u->cls, prefix, strlen(prefix)) == 0 && kind_of(simple) >= 0) {
+        u->simple = simple;
     }
     return DLZ_OK;
 }
@@ -487,17 +521,8 @@ static void resolve_updater(pparam *pp, const usrc *u, int noop) {
         }
     }
     if (json_is_object(iu)) {
-        const char *name = NULL;
-        const json_t *cls = json_object_get(iu, "@class");
-        if (json_is_string(cls)) {
-            name = simple_name(json_string_value(cls));
-        } else if (json_object_size(iu) == 1) {
-            const char *key;
-            const json_t *val;
-            json_object_foreach((json_t *)iu, key, val) {
-                name = key;
-            }
-        }
+        const json_t *fields;
+        const char *name = type_of(iu, &fields);
         if (name == NULL) {
             pp->ucode = DLZ_EFORMAT;
             snprintf(pp->umsg, sizeof pp->umsg, "its updater configuration has no '@class'");
@@ -610,21 +635,8 @@ static int vae_dist_size(bctx *c, const json_t *d, int64_t n, int depth, int64_t
     if (depth > MAX_WRAP_DEPTH) {
         return fail(c, DLZ_EFORMAT, "%s: reconstruction distributions nested too deeply", c->where);
     }
-    const char *name = NULL;
     const json_t *f = d;
-    if (json_is_object(d)) {
-        const json_t *cls = json_object_get(d, "@class");
-        if (json_is_string(cls)) {
-            name = simple_name(json_string_value(cls));
-        } else if (json_object_size(d) == 1) {
-            const char *key;
-            const json_t *val;
-            json_object_foreach((json_t *)d, key, val) {
-                name = key;
-                f = val;
-            }
-        }
-    }
+    const char *name = type_of(d, &f);
     if (name == NULL) {
         return fail(c, DLZ_EFORMAT, "%s (VariationalAutoencoder): 'outputDistribution' is missing",
                     c->where);
@@ -1326,37 +1338,6 @@ static int lookup(const name_ix *ix, size_t n, const char *name, size_t *node) {
     return 1;
 }
 
-/* A vertex object: its class simple name and fields. */
-static int unwrap_vertex(bctx *c, const json_t *v, const char **cls, const json_t **f) {
-    if (!json_is_object(v)) {
-        return fail(c, DLZ_EFORMAT, "%s: the vertex is not a JSON object", c->where);
-    }
-    const json_t *jc = json_object_get(v, "@class");
-    if (jc != NULL) {
-        if (!json_is_string(jc)) {
-            return fail(c, DLZ_EFORMAT, "%s: '@class' is not a string", c->where);
-        }
-        *cls = json_string_value(jc);
-        *f = v;
-        return DLZ_OK;
-    }
-    if (json_object_size(v) != 1) {
-        return fail(c, DLZ_EFORMAT, "%s: the vertex has neither '@class' nor a single type key",
-                    c->where);
-    }
-    const char *key;
-    const json_t *val;
-    json_object_foreach((json_t *)v, key, val) {
-        *cls = key;
-        *f = val;
-    }
-    if (!json_is_object(*f)) {
-        return fail(c, DLZ_EFORMAT, "%s: the fields of vertex type '%s' are not a JSON object",
-                    c->where, *cls);
-    }
-    return DLZ_OK;
-}
-
 static const char *const plain_vertices[] = {
     "ElementWiseVertex",  "L2NormalizeVertex",
     "L2Vertex",           "MergeVertex",
@@ -1372,7 +1353,7 @@ static int build_vertex(bctx *c, const char *name, int64_t index, const json_t *
                         int depth) {
     const char *cls = NULL;
     const json_t *f = NULL;
-    int rc = unwrap_vertex(c, v, &cls, &f);
+    int rc = unwrap_object(c, "vertex", v, &cls, &f);
     if (rc != DLZ_OK) {
         return rc;
     }
