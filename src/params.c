@@ -1471,55 +1471,83 @@ static int lookup(const name_ix *ix, size_t n, const char *name, size_t *node) {
     return 1;
 }
 
-static const char *const plain_vertices[] = {
-    "ElementWiseVertex",  "L2NormalizeVertex",
-    "L2Vertex",           "MergeVertex",
-    "PoolHelperVertex",   "PreprocessorVertex",
-    "ReshapeVertex",      "ScaleVertex",
-    "ShiftVertex",        "StackVertex",
-    "SubsetVertex",       "UnstackVertex",
-    "InputVertex",        "DuplicateToTimeSeriesVertex",
-    "LastTimeStepVertex", "ReverseTimeSeriesVertex",
+/* A vertex being laid out. */
+typedef struct vbuild {
+    const char *name; /* the vertex name */
+    int64_t index;    /* DL4J's vertex index */
+    const char *cls;  /* "@class" value or legacy wrapper key */
+    const json_t *f;  /* its fields */
+    int frozen;       /* inside a FrozenVertex */
+    int depth;        /* FrozenVertex nesting */
+} vbuild;
+
+static int build_vertex(bctx *c, const char *name, int64_t index, const json_t *v, int frozen,
+                        int depth);
+
+/* LayerVertex: the layer in "layerConf". */
+static int vertex_layer(bctx *c, const vbuild *v) {
+    const json_t *lc = json_object_get(v->f, "layerConf");
+    const json_t *L = json_is_object(lc) ? json_object_get(lc, "layer") : NULL;
+    if (L == NULL || json_is_null(L)) {
+        return fail(c, DLZ_EFORMAT, "%s (LayerVertex): 'layerConf' has no 'layer'", c->where);
+    }
+    return build_entry(c, v->name, layer_name_of(L), v->index, L, v->frozen);
+}
+
+/* FrozenVertex: the vertex in "underlying", frozen. */
+static int vertex_frozen(bctx *c, const vbuild *v) {
+    const json_t *under = json_object_get(v->f, "underlying");
+    if (under == NULL || json_is_null(under)) {
+        return fail(c, DLZ_EFORMAT, "%s (FrozenVertex): 'underlying' is missing", c->where);
+    }
+    if (v->depth > MAX_WRAP_DEPTH) {
+        return fail(c, DLZ_EFORMAT, "%s: vertex wrappers nested too deeply", c->where);
+    }
+    return build_vertex(c, v->name, v->index, under, 1, v->depth + 1);
+}
+
+/* A vertex without parameters: an entry of its own type. */
+static int vertex_plain(bctx *c, const vbuild *v) {
+    size_t li;
+    int rc = add_layer(c, v->name, NULL, v->index, &li);
+    return rc != DLZ_OK ? rc : finish_layer(c, li, simple_name(v->cls), v->cls);
+}
+
+/* Vertex classes of org.deeplearning4j.nn.conf.graph (and subpackages) by
+   simple name, which is also their legacy wrapper key, and their builders. */
+static const struct vertex_kind {
+    const char *simple;
+    int (*build)(bctx *c, const vbuild *v);
+} vertex_kinds[] = {
+    {"LayerVertex", vertex_layer},        {"FrozenVertex", vertex_frozen},
+    {"ElementWiseVertex", vertex_plain},  {"L2NormalizeVertex", vertex_plain},
+    {"L2Vertex", vertex_plain},           {"MergeVertex", vertex_plain},
+    {"PoolHelperVertex", vertex_plain},   {"PreprocessorVertex", vertex_plain},
+    {"ReshapeVertex", vertex_plain},      {"ScaleVertex", vertex_plain},
+    {"ShiftVertex", vertex_plain},        {"StackVertex", vertex_plain},
+    {"SubsetVertex", vertex_plain},       {"UnstackVertex", vertex_plain},
+    {"InputVertex", vertex_plain},        {"DuplicateToTimeSeriesVertex", vertex_plain},
+    {"LastTimeStepVertex", vertex_plain}, {"ReverseTimeSeriesVertex", vertex_plain},
 };
 
 static int build_vertex(bctx *c, const char *name, int64_t index, const json_t *v, int frozen,
                         int depth) {
-    const char *cls = NULL;
-    const json_t *f = NULL;
-    int rc = unwrap_object(c, "vertex", v, &cls, &f);
+    vbuild vb = {name, index, NULL, NULL, frozen, depth};
+    int rc = unwrap_object(c, "vertex", v, &vb.cls, &vb.f);
     if (rc != DLZ_OK) {
         return rc;
     }
-    const char *s = simple_name(cls);
-    int known_pkg =
-        strchr(cls, '.') == NULL || strncmp(cls, "org.deeplearning4j.nn.conf.graph.", 33) == 0;
-    if (known_pkg && strcmp(s, "LayerVertex") == 0) {
-        const json_t *lc = json_object_get(f, "layerConf");
-        const json_t *L = json_is_object(lc) ? json_object_get(lc, "layer") : NULL;
-        if (L == NULL || json_is_null(L)) {
-            return fail(c, DLZ_EFORMAT, "%s (LayerVertex): 'layerConf' has no 'layer'", c->where);
-        }
-        return build_entry(c, name, layer_name_of(L), index, L, frozen);
-    }
-    if (known_pkg && strcmp(s, "FrozenVertex") == 0) {
-        const json_t *under = json_object_get(f, "underlying");
-        if (under == NULL || json_is_null(under)) {
-            return fail(c, DLZ_EFORMAT, "%s (FrozenVertex): 'underlying' is missing", c->where);
-        }
-        if (depth > MAX_WRAP_DEPTH) {
-            return fail(c, DLZ_EFORMAT, "%s: vertex wrappers nested too deeply", c->where);
-        }
-        return build_vertex(c, name, index, under, 1, depth + 1);
-    }
-    for (size_t i = 0; known_pkg && i < sizeof plain_vertices / sizeof *plain_vertices; i++) {
-        if (strcmp(s, plain_vertices[i]) == 0) {
-            size_t li;
-            rc = add_layer(c, name, NULL, index, &li);
-            return rc != DLZ_OK ? rc : finish_layer(c, li, s, cls);
+    const char *s = simple_name(vb.cls);
+    int known_pkg = strchr(vb.cls, '.') == NULL ||
+                    strncmp(vb.cls, "org.deeplearning4j.nn.conf.graph.", 33) == 0;
+    for (size_t i = 0; known_pkg && i < sizeof vertex_kinds / sizeof *vertex_kinds; i++) {
+        if (strcmp(s, vertex_kinds[i].simple) == 0) {
+            return vertex_kinds[i].build(c, &vb);
         }
     }
     return fail(c, DLZ_EUNSUPPORTED,
-                "%s (class %.200s): unknown vertex type; parameter layout unknown", c->where, cls);
+                "%s (class %.200s): unknown vertex type; parameter layout unknown", c->where,
+                vb.cls);
 }
 
 static void free_nodes(gnode *nodes, size_t n) {
@@ -1605,6 +1633,188 @@ static int add_edge(bctx *c, gnode *from, int64_t to) {
     return DLZ_OK;
 }
 
+/* A graph: the network inputs (nodes 0 .. ni-1), then the vertices in
+   configuration order. */
+typedef struct graph {
+    gnode *nodes;
+    size_t ni, n;   /* network inputs; all nodes */
+    name_ix *ix;    /* the names, sorted */
+    int64_t *order; /* the node at each position of the topological order */
+    int64_t *index; /* DL4J's vertex index at each position (stored order), or NULL */
+} graph;
+
+static void graph_free(graph *g) {
+    free_nodes(g->nodes, g->n);
+    dlzi_free(g->ix);
+    dlzi_free(g->order);
+    dlzi_free(g->index);
+}
+
+/* The nodes and their names, which must be unique. */
+static int graph_nodes(bctx *c, graph *g, const json_t *inputs, const json_t *vertices) {
+    size_t n = g->n;
+    g->nodes = dlzi_calloc(n + 1, sizeof *g->nodes);
+    g->ix = dlzi_calloc(n + 1, sizeof *g->ix);
+    g->order = dlzi_calloc(n + 1, sizeof *g->order);
+    if (g->nodes == NULL || g->ix == NULL || g->order == NULL) {
+        return oom(c);
+    }
+    for (size_t i = 0; i < g->ni; i++) {
+        const json_t *s = json_array_get(inputs, i);
+        if (!json_is_string(s)) {
+            return fail(c, DLZ_EFORMAT, "'networkInputs'[%zu] is not a string", i);
+        }
+        g->nodes[i].name = json_string_value(s);
+    }
+    size_t i = g->ni;
+    const char *key;
+    const json_t *val;
+    json_object_foreach((json_t *)vertices, key, val) {
+        g->nodes[i].name = key;
+        g->nodes[i].vertex = val;
+        i++;
+    }
+    for (i = 0; i < n; i++) {
+        g->ix[i].name = g->nodes[i].name;
+        g->ix[i].node = i;
+    }
+    qsort(g->ix, n, sizeof *g->ix, cmp_name_ix);
+    for (i = 1; i < n; i++) {
+        if (strcmp(g->ix[i - 1].name, g->ix[i].name) == 0) {
+            return fail(c, DLZ_EFORMAT, "the name '%.100s' is used twice (network input or vertex)",
+                        g->ix[i].name);
+        }
+    }
+    return DLZ_OK;
+}
+
+/* The edges into vertex v from its "vertexInputs" list, in list order. */
+static int graph_inputs(bctx *c, graph *g, size_t v, const json_t *list) {
+    gnode *nodes = g->nodes;
+    if (!json_is_array(list)) {
+        return fail(c, DLZ_EFORMAT, "'vertexInputs' of vertex '%.100s' is not an array",
+                    nodes[v].name);
+    }
+    for (size_t k = 0; k < json_array_size(list); k++) {
+        const json_t *s = json_array_get(list, k);
+        size_t from;
+        if (!json_is_string(s)) {
+            return fail(c, DLZ_EFORMAT,
+                        "'vertexInputs' of vertex '%.100s': item %zu is not a "
+                        "string",
+                        nodes[v].name, k);
+        }
+        if (!lookup(g->ix, g->n, json_string_value(s), &from)) {
+            return fail(c, DLZ_EFORMAT,
+                        "vertex '%.100s' has input '%.100s', which is neither a network input "
+                        "nor a vertex",
+                        nodes[v].name, json_string_value(s));
+        }
+        size_t before = nodes[from].nsucc;
+        int rc = add_edge(c, &nodes[from], (int64_t)v);
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+        if (nodes[from].nsucc != before) {
+            nodes[v].indeg++;
+        }
+    }
+    return DLZ_OK;
+}
+
+/* Edges, in the order DL4J inserts them: vertices in configuration order,
+   each vertex's inputs in list order.  vin: "vertexInputs", an object or
+   absent. */
+static int graph_edges(bctx *c, graph *g, const json_t *vin) {
+    for (size_t v = g->ni; v < g->n; v++) {
+        const json_t *list = json_is_object(vin) ? json_object_get(vin, g->nodes[v].name) : NULL;
+        if (list == NULL || json_is_null(list)) {
+            continue;
+        }
+        int rc = graph_inputs(c, g, v, list);
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+    }
+    if (json_is_object(vin)) {
+        const char *key;
+        const json_t *val;
+        json_object_foreach((json_t *)vin, key, val) {
+            size_t at;
+            if (!lookup(g->ix, g->n, key, &at) || at < g->ni) {
+                return fail(c, DLZ_EFORMAT, "'vertexInputs' names '%.100s', which is not a vertex",
+                            key);
+            }
+        }
+    }
+    return DLZ_OK;
+}
+
+/* The stored order: "topologicalOrder" (vertex indices) and
+   "topologicalOrderStr" (names), one entry per node each. */
+static int graph_stored_order(bctx *c, graph *g, const json_t *t, const json_t *ts) {
+    size_t n = g->n;
+    if (json_array_size(t) != n || json_array_size(ts) != n) {
+        return fail(c, DLZ_EFORMAT,
+                    "'topologicalOrder' / 'topologicalOrderStr' have %zu / %zu entries for "
+                    "%zu network inputs and vertices",
+                    json_array_size(t), json_array_size(ts), n);
+    }
+    g->index = dlzi_calloc(n + 1, sizeof *g->index);
+    unsigned char *seen = dlzi_calloc(n + 1, 1);
+    unsigned char *seen_ix = dlzi_calloc(n + 1, 1);
+    int rc = DLZ_OK;
+    if (g->index == NULL || seen == NULL || seen_ix == NULL) {
+        rc = oom(c);
+    }
+    for (size_t i = 0; i < n && rc == DLZ_OK; i++) {
+        const json_t *e = json_array_get(t, i), *s = json_array_get(ts, i);
+        size_t node;
+        if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+            (size_t)json_integer_value(e) >= n || seen_ix[json_integer_value(e)]) {
+            rc = fail(c, DLZ_EFORMAT, "'topologicalOrder'[%zu] is not a new vertex index", i);
+        } else if (!json_is_string(s) || !lookup(g->ix, n, json_string_value(s), &node) ||
+                   seen[node]) {
+            rc = fail(c, DLZ_EFORMAT,
+                      "'topologicalOrderStr'[%zu] does not name a new network input or vertex", i);
+        } else {
+            seen_ix[json_integer_value(e)] = 1;
+            seen[node] = 1;
+            g->order[i] = (int64_t)node;
+            g->index[i] = (int64_t)json_integer_value(e);
+        }
+    }
+    dlzi_free(seen);
+    dlzi_free(seen_ix);
+    return rc;
+}
+
+/* The order: the stored one when both lists are present, as DL4J;
+   otherwise computed. */
+static int graph_order(bctx *c, graph *g, const json_t *root) {
+    const json_t *t = json_object_get(root, "topologicalOrder");
+    const json_t *ts = json_object_get(root, "topologicalOrderStr");
+    if (json_is_array(t) && json_is_array(ts)) {
+        return graph_stored_order(c, g, t, ts);
+    }
+    return kahn(c, g->nodes, g->n, g->order);
+}
+
+/* The vertices' entries and parameters, in topological order. */
+static int graph_layout(bctx *c, const graph *g) {
+    int rc = DLZ_OK;
+    for (size_t i = 0; i < g->n && rc == DLZ_OK; i++) {
+        const gnode *node = &g->nodes[g->order[i]];
+        if (node->vertex == NULL) {
+            continue; /* a network input */
+        }
+        snprintf(c->where, sizeof c->where, "vertex '%.100s'", node->name);
+        rc = build_vertex(c, node->name, g->index != NULL ? g->index[i] : g->order[i], node->vertex,
+                          0, 0);
+    }
+    return rc;
+}
+
 static int build_cg(bctx *c, const json_t *root) {
     const json_t *vertices = json_object_get(root, "vertices");
     const json_t *inputs = json_object_get(root, "networkInputs");
@@ -1619,165 +1829,24 @@ static int build_cg(bctx *c, const json_t *root) {
     if (vin != NULL && !json_is_null(vin) && !json_is_object(vin)) {
         return fail(c, DLZ_EFORMAT, "'vertexInputs' is not an object");
     }
-    size_t ni = json_array_size(inputs), nv = json_object_size(vertices), n = ni + nv;
-    if (n > (size_t)INT32_MAX) {
+    graph g;
+    memset(&g, 0, sizeof g);
+    g.ni = json_array_size(inputs);
+    g.n = g.ni + json_object_size(vertices);
+    if (g.n > (size_t)INT32_MAX) {
         return fail(c, DLZ_ELIMIT, "the graph has too many vertices");
     }
-    gnode *nodes = dlzi_calloc(n + 1, sizeof *nodes);
-    name_ix *ix = dlzi_calloc(n + 1, sizeof *ix);
-    int64_t *order = dlzi_calloc(n + 1, sizeof *order);
-    int rc = DLZ_OK;
-    if (nodes == NULL || ix == NULL || order == NULL) {
-        rc = oom(c);
-        goto done;
+    int rc = graph_nodes(c, &g, inputs, vertices);
+    if (rc == DLZ_OK) {
+        rc = graph_edges(c, &g, vin);
     }
-    for (size_t i = 0; i < ni; i++) {
-        const json_t *s = json_array_get(inputs, i);
-        if (!json_is_string(s)) {
-            rc = fail(c, DLZ_EFORMAT, "'networkInputs'[%zu] is not a string", i);
-            goto done;
-        }
-        nodes[i].name = json_string_value(s);
+    if (rc == DLZ_OK) {
+        rc = graph_order(c, &g, root);
     }
-    {
-        size_t i = ni;
-        const char *key;
-        const json_t *val;
-        json_object_foreach((json_t *)vertices, key, val) {
-            nodes[i].name = key;
-            nodes[i].vertex = val;
-            i++;
-        }
+    if (rc == DLZ_OK) {
+        rc = graph_layout(c, &g);
     }
-    for (size_t i = 0; i < n; i++) {
-        ix[i].name = nodes[i].name;
-        ix[i].node = i;
-    }
-    qsort(ix, n, sizeof *ix, cmp_name_ix);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(ix[i - 1].name, ix[i].name) == 0) {
-            rc = fail(c, DLZ_EFORMAT, "the name '%.100s' is used twice (network input or vertex)",
-                      ix[i].name);
-            goto done;
-        }
-    }
-    /* Edges, in the order DL4J inserts them: vertices in configuration
-       order, each vertex's inputs in list order. */
-    for (size_t v = ni; v < n; v++) {
-        const json_t *list = json_is_object(vin) ? json_object_get(vin, nodes[v].name) : NULL;
-        if (list == NULL || json_is_null(list)) {
-            continue;
-        }
-        if (!json_is_array(list)) {
-            rc = fail(c, DLZ_EFORMAT, "'vertexInputs' of vertex '%.100s' is not an array",
-                      nodes[v].name);
-            goto done;
-        }
-        for (size_t k = 0; k < json_array_size(list); k++) {
-            const json_t *s = json_array_get(list, k);
-            size_t from;
-            if (!json_is_string(s)) {
-                rc = fail(c, DLZ_EFORMAT,
-                          "'vertexInputs' of vertex '%.100s': item %zu is not a "
-                          "string",
-                          nodes[v].name, k);
-                goto done;
-            }
-            if (!lookup(ix, n, json_string_value(s), &from)) {
-                rc = fail(c, DLZ_EFORMAT,
-                          "vertex '%.100s' has input '%.100s', which is neither a network input "
-                          "nor a vertex",
-                          nodes[v].name, json_string_value(s));
-                goto done;
-            }
-            size_t before = nodes[from].nsucc;
-            rc = add_edge(c, &nodes[from], (int64_t)v);
-            if (rc != DLZ_OK) {
-                goto done;
-            }
-            if (nodes[from].nsucc != before) {
-                nodes[v].indeg++;
-            }
-        }
-    }
-    if (json_is_object(vin)) {
-        const char *key;
-        const json_t *val;
-        json_object_foreach((json_t *)vin, key, val) {
-            size_t at;
-            if (!lookup(ix, n, key, &at) || at < ni) {
-                rc = fail(c, DLZ_EFORMAT, "'vertexInputs' names '%.100s', which is not a vertex",
-                          key);
-                goto done;
-            }
-        }
-    }
-
-    /* The order: the stored one when both lists are present, as DL4J. */
-    const json_t *t = json_object_get(root, "topologicalOrder");
-    const json_t *ts = json_object_get(root, "topologicalOrderStr");
-    int64_t *index = NULL; /* DL4J's vertex index of each position */
-    if (json_is_array(t) && json_is_array(ts)) {
-        if (json_array_size(t) != n || json_array_size(ts) != n) {
-            rc = fail(c, DLZ_EFORMAT,
-                      "'topologicalOrder' / 'topologicalOrderStr' have %zu / %zu entries for "
-                      "%zu network inputs and vertices",
-                      json_array_size(t), json_array_size(ts), n);
-            goto done;
-        }
-        index = dlzi_calloc(n + 1, sizeof *index);
-        unsigned char *seen = dlzi_calloc(n + 1, 1);
-        unsigned char *seen_ix = dlzi_calloc(n + 1, 1);
-        if (index == NULL || seen == NULL || seen_ix == NULL) {
-            dlzi_free(index);
-            dlzi_free(seen);
-            dlzi_free(seen_ix);
-            rc = oom(c);
-            goto done;
-        }
-        for (size_t i = 0; i < n && rc == DLZ_OK; i++) {
-            const json_t *e = json_array_get(t, i), *s = json_array_get(ts, i);
-            size_t node;
-            if (!json_is_integer(e) || json_integer_value(e) < 0 ||
-                (size_t)json_integer_value(e) >= n || seen_ix[json_integer_value(e)]) {
-                rc = fail(c, DLZ_EFORMAT, "'topologicalOrder'[%zu] is not a new vertex index", i);
-            } else if (!json_is_string(s) || !lookup(ix, n, json_string_value(s), &node) ||
-                       seen[node]) {
-                rc = fail(c, DLZ_EFORMAT,
-                          "'topologicalOrderStr'[%zu] does not name a new network input or vertex",
-                          i);
-            } else {
-                seen_ix[json_integer_value(e)] = 1;
-                seen[node] = 1;
-                order[i] = (int64_t)node;
-                index[i] = (int64_t)json_integer_value(e);
-            }
-        }
-        dlzi_free(seen);
-        dlzi_free(seen_ix);
-        if (rc != DLZ_OK) {
-            dlzi_free(index);
-            goto done;
-        }
-    } else {
-        rc = kahn(c, nodes, n, order);
-        if (rc != DLZ_OK) {
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < n && rc == DLZ_OK; i++) {
-        const gnode *g = &nodes[order[i]];
-        if (g->vertex == NULL) {
-            continue; /* a network input */
-        }
-        snprintf(c->where, sizeof c->where, "vertex '%.100s'", g->name);
-        rc = build_vertex(c, g->name, index != NULL ? index[i] : order[i], g->vertex, 0, 0);
-    }
-    dlzi_free(index);
-done:
-    free_nodes(nodes, n);
-    dlzi_free(ix);
-    dlzi_free(order);
+    graph_free(&g);
     return rc;
 }
 
