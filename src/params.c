@@ -119,13 +119,6 @@ typedef struct usrc {
     int frozen;         /* every parameter uses NoOp */
 } usrc;
 
-/* A layer object resolved: its Java class (or legacy name), fields and type. */
-typedef struct ulayer {
-    const char *cls;    /* "@class" value or legacy wrapper key */
-    const char *simple; /* simple class name ("DenseLayer") or NULL when unknown */
-    const json_t *f;    /* the fields */
-} ulayer;
-
 static int fail(bctx *c, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 
 static int fail(bctx *c, int code, const char *fmt, ...) {
@@ -251,192 +244,254 @@ static const char *simple_name(const char *cls) {
     return dot != NULL ? dot + 1 : cls;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Layer types                                                               */
-
-enum {
-    K_NONE = 0, /* no parameters */
-    K_DEFAULT,  /* W [nIn,nOut] f, b, g (Dense with hasLayerNorm) */
-    K_PRETRAIN, /* W, b, vb (AutoEncoder, RBM) */
-    K_CENTERLOSS,
-    K_CONV,     /* b, W [nOut,nIn,k...] c */
-    K_DECONV2D, /* b, W [nIn,nOut,kH,kW] c */
-    K_DECONV3D, /* b, W [kD,kH,kW,nOut,nIn] c */
-    K_DEPTHWISE,
-    K_SEPARABLE,
-    K_BATCHNORM,
-    K_LSTM,
-    K_GRAVESLSTM,
-    K_GRAVESBILSTM,
-    K_SIMPLERNN,
-    K_BIDIRECTIONAL,
-    K_WRAPPER,  /* LastTimeStep, TimeDistributed, MaskZeroLayer: "underlying" */
-    K_FROZEN,   /* FrozenLayer: "layer" */
-    K_FROZENBP, /* FrozenLayerWithBackprop: "underlying" */
-    K_VAE,
-    K_PRELU,
-    K_ELEMENTWISE
-};
-
-typedef struct layer_kind {
-    const char *simple;
-    int kind;
-} layer_kind;
-
-/* Layer classes of org.deeplearning4j.nn.conf.layers (and subpackages). */
-static const layer_kind layer_kinds[] = {
-    {"DenseLayer", K_DEFAULT},
-    {"OutputLayer", K_DEFAULT},
-    {"RnnOutputLayer", K_DEFAULT},
-    {"EmbeddingLayer", K_DEFAULT},
-    {"EmbeddingSequenceLayer", K_DEFAULT},
-    {"CenterLossOutputLayer", K_CENTERLOSS},
-    {"AutoEncoder", K_PRETRAIN},
-    {"RBM", K_PRETRAIN},
-    {"ConvolutionLayer", K_CONV},
-    {"Convolution1DLayer", K_CONV},
-    {"Convolution1D", K_CONV},
-    {"Convolution2D", K_CONV},
-    {"Convolution3D", K_CONV},
-    {"Deconvolution2D", K_DECONV2D},
-    {"Deconvolution3D", K_DECONV3D},
-    {"DepthwiseConvolution2D", K_DEPTHWISE},
-    {"SeparableConvolution2D", K_SEPARABLE},
-    {"BatchNormalization", K_BATCHNORM},
-    {"LSTM", K_LSTM},
-    {"GravesLSTM", K_GRAVESLSTM},
-    {"GravesBidirectionalLSTM", K_GRAVESBILSTM},
-    {"SimpleRnn", K_SIMPLERNN},
-    {"Bidirectional", K_BIDIRECTIONAL},
-    {"LastTimeStep", K_WRAPPER},
-    {"TimeDistributed", K_WRAPPER},
-    {"MaskZeroLayer", K_WRAPPER},
-    {"FrozenLayer", K_FROZEN},
-    {"FrozenLayerWithBackprop", K_FROZENBP},
-    {"VariationalAutoencoder", K_VAE},
-    {"PReLULayer", K_PRELU},
-    {"ElementWiseMultiplicationLayer", K_ELEMENTWISE},
-    {"SubsamplingLayer", K_NONE},
-    {"Subsampling1DLayer", K_NONE},
-    {"Subsampling3DLayer", K_NONE},
-    {"Pooling1D", K_NONE},
-    {"Pooling2D", K_NONE},
-    {"GlobalPoolingLayer", K_NONE},
-    {"ZeroPaddingLayer", K_NONE},
-    {"ZeroPadding1DLayer", K_NONE},
-    {"ZeroPadding3DLayer", K_NONE},
-    {"Cropping1D", K_NONE},
-    {"Cropping2D", K_NONE},
-    {"Cropping3D", K_NONE},
-    {"Upsampling1D", K_NONE},
-    {"Upsampling2D", K_NONE},
-    {"Upsampling3D", K_NONE},
-    {"ActivationLayer", K_NONE},
-    {"DropoutLayer", K_NONE},
-    {"LossLayer", K_NONE},
-    {"RnnLossLayer", K_NONE},
-    {"CnnLossLayer", K_NONE},
-    {"Cnn3DLossLayer", K_NONE},
-    {"LocalResponseNormalization", K_NONE},
-    {"Yolo2OutputLayer", K_NONE},
-    {"MaskLayer", K_NONE},
-    {"SpaceToDepthLayer", K_NONE},
-    {"SpaceToBatchLayer", K_NONE},
-    {"RepeatVector", K_NONE},
-    {"CapsuleStrengthLayer", K_NONE},
-};
-
-/* Legacy wrapper names (LegacyLayerDeserializer) -> class simple names. */
-static const char *const legacy_names[][2] = {
-    {"autoEncoder", "AutoEncoder"},
-    {"RBM", "RBM"},
-    {"convolution", "ConvolutionLayer"},
-    {"convolution1d", "Convolution1DLayer"},
-    {"gravesLSTM", "GravesLSTM"},
-    {"LSTM", "LSTM"},
-    {"gravesBidirectionalLSTM", "GravesBidirectionalLSTM"},
-    {"output", "OutputLayer"},
-    {"CenterLossOutputLayer", "CenterLossOutputLayer"},
-    {"rnnoutput", "RnnOutputLayer"},
-    {"loss", "LossLayer"},
-    {"dense", "DenseLayer"},
-    {"subsampling", "SubsamplingLayer"},
-    {"subsampling1d", "Subsampling1DLayer"},
-    {"batchNormalization", "BatchNormalization"},
-    {"localResponseNormalization", "LocalResponseNormalization"},
-    {"embedding", "EmbeddingLayer"},
-    {"activation", "ActivationLayer"},
-    {"VariationalAutoencoder", "VariationalAutoencoder"},
-    {"dropout", "DropoutLayer"},
-    {"GlobalPooling", "GlobalPoolingLayer"},
-    {"zeroPadding", "ZeroPaddingLayer"},
-    {"zeroPadding1d", "ZeroPadding1DLayer"},
-    {"FrozenLayer", "FrozenLayer"},
-    {"Upsampling2D", "Upsampling2D"},
-    {"Yolo2OutputLayer", "Yolo2OutputLayer"},
-    {"RnnLossLayer", "RnnLossLayer"},
-    {"CnnLossLayer", "CnnLossLayer"},
-    {"Bidirectional", "Bidirectional"},
-    {"SimpleRnn", "SimpleRnn"},
-    {"ElementWiseMult", "ElementWiseMultiplicationLayer"},
-    {"MaskLayer", "MaskLayer"},
-    {"MaskZeroLayer", "MaskZeroLayer"},
-    {"Cropping1D", "Cropping1D"},
-    {"Cropping2D", "Cropping2D"},
-    {"LastTimeStep", "LastTimeStep"},
-    {"SpaceToDepthLayer", "SpaceToDepthLayer"},
-    {"SpaceToBatchLayer", "SpaceToBatchLayer"},
-};
-
-static int kind_of(const char *simple) {
-    for (size_t i = 0; i < sizeof layer_kinds / sizeof *layer_kinds; i++) {
-        if (strcmp(layer_kinds[i].simple, simple) == 0) {
-            return layer_kinds[i].kind;
+/* The type of a polymorphic object: the simple name of its "@class" when that
+   is a string, else its single key (the legacy wrapper form; *fields is then
+   set to the key's value), else NULL. */
+static const char *type_of(const json_t *o, const json_t **fields) {
+    const json_t *cls = json_object_get(o, "@class");
+    if (json_is_string(cls)) {
+        return simple_name(json_string_value(cls));
+    }
+    const char *name = NULL;
+    if (json_object_size(o) == 1) {
+        const char *key;
+        const json_t *val;
+        json_object_foreach((json_t *)o, key, val) {
+            name = key;
+            *fields = val;
         }
     }
-    return -1;
+    return name;
 }
 
-/* Resolves a layer object of either generation.  Unknown classes get
-   simple = NULL (the caller reports them); malformed objects fail. */
-static int unwrap_layer(bctx *c, const json_t *L, ulayer *u) {
-    memset(u, 0, sizeof *u);
-    if (!json_is_object(L)) {
-        return fail(c, DLZ_EFORMAT, "%s: the layer is not a JSON object", c->where);
+/* A layer or vertex object (what: "layer", "vertex") of either generation:
+   {"@class": "...", fields...} or the legacy {"type": {fields...}}. */
+static int unwrap_object(bctx *c, const char *what, const json_t *o, const char **cls,
+                         const json_t **f) {
+    if (!json_is_object(o)) {
+        return fail(c, DLZ_EFORMAT, "%s: the %s is not a JSON object", c->where, what);
     }
-    const json_t *cls = json_object_get(L, "@class");
-    if (cls != NULL) {
-        if (!json_is_string(cls)) {
+    const json_t *jc = json_object_get(o, "@class");
+    if (jc != NULL) {
+        if (!json_is_string(jc)) {
             return fail(c, DLZ_EFORMAT, "%s: '@class' is not a string", c->where);
         }
-        u->cls = json_string_value(cls);
-        u->f = L;
-        const char *prefix = "org.deeplearning4j.nn.conf.layers.";
-        const char *s = simple_name(u->cls);
-        if (strncmp(u->cls, prefix, strlen(prefix)) == 0 && kind_of(s) >= 0) {
-            u->simple = s;
-        }
+        *cls = json_string_value(jc);
+        *f = o;
         return DLZ_OK;
     }
-    if (json_object_size(L) != 1) {
-        return fail(c, DLZ_EFORMAT, "%s: the layer has neither '@class' nor a single type key",
-                    c->where);
+    if (json_object_size(o) != 1) {
+        return fail(c, DLZ_EFORMAT, "%s: the %s has neither '@class' nor a single type key",
+                    c->where, what);
     }
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)L, key, val) {
-        u->cls = key;
-        u->f = val;
+    json_object_foreach((json_t *)o, key, val) {
+        *cls = key;
+        *f = val;
     }
-    if (!json_is_object(u->f)) {
-        return fail(c, DLZ_EFORMAT, "%s: the fields of layer type '%s' are not a JSON object",
-                    c->where, u->cls);
+    if (!json_is_object(*f)) {
+        return fail(c, DLZ_EFORMAT, "%s: the fields of %s type '%s' are not a JSON object",
+                    c->where, what, *cls);
     }
-    for (size_t i = 0; i < sizeof legacy_names / sizeof *legacy_names; i++) {
-        if (strcmp(legacy_names[i][0], u->cls) == 0) {
-            u->simple = legacy_names[i][1];
-            break;
+    return DLZ_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layer kinds                                                               */
+
+typedef struct layer_kind layer_kind;
+
+/* One layer object being laid out.  The caller of build_layer() sets the
+   first group; build_layer() resolves the object and sets the second for the
+   builder of its kind.  A wrapper builds the layer it wraps with a copy of
+   its own lbuild, one level deeper. */
+typedef struct lbuild {
+    size_t layer;       /* entry of c->p->layers the parameters belong to */
+    const char *prefix; /* key prefix: "", or "f" / "b" inside Bidirectional */
+    const usrc *upd;    /* updater source imposed by an enclosing wrapper, or NULL */
+    int frozen;         /* inside a FrozenLayer or FrozenVertex */
+    char *type;         /* the type name being composed ("Bidirectional(LSTM)") */
+    size_t typecap;     /* the size of type */
+    int depth;          /* wrapper nesting */
+
+    const layer_kind *kind; /* NULL: a class that is not in layer_kinds */
+    const json_t *f;        /* the layer's fields */
+    const usrc *u;          /* where its parameters' updaters come from */
+} lbuild;
+
+/* Adds the parameters of one layer (b->f) at the cursor, in DL4J's
+   paramTable() order. */
+typedef int (*layer_builder)(bctx *c, const lbuild *b);
+
+/* Row flags. */
+/* The class overrides Layer.getUpdaterByParam(): its statistics (parameters
+   added with PF_STAT) have no updater state (NoOp), every other parameter
+   takes the layer's "iupdater" ("biasUpdater" never applies). */
+#define LK_NOOP_STATS 0x1u
+/* DenseLayer: reads "hasLayerNorm" (gain "g" after the bias). */
+#define LK_LAYER_NORM 0x2u
+/* A wrapper: inner[] names the fields holding the wrapped layer; its
+   getUpdaterByParam() delegates to that layer. */
+#define LK_WRAPS 0x4u
+/* With LK_WRAPS: inner[0] and inner[1] are two layers (Bidirectional's
+   forward and backward copies) rather than one field under two names. */
+#define LK_PAIR 0x8u
+/* With LK_WRAPS: every parameter of the wrapped layer is frozen (NoOp
+   updater), as FrozenLayer's DummyConfig does.  FrozenLayerWithBackprop has
+   no such flag: its runtime layer passes getConfig() through to the wrapped
+   layer, so the wrapped layer's updater keeps its state. */
+#define LK_FREEZES 0x10u
+
+/* A layer class (or legacy type name) and its parameter layout.  Columns:
+ *   simple  the Java class's simple name.  It matches an "@class" value
+ *           "org.deeplearning4j.nn.conf.layers.<simple>" in any subpackage
+ *           ("...layers.recurrent.SimpleRnn"), and is the type shown
+ *           (dlz_layer_info.type, wrapped as "Bidirectional(LSTM)").
+ *   legacy  the wrapper key of the 0.5 .. 1.0.0-alpha form {"dense": {...}}
+ *           (LegacyLayerDeserializer), or NULL when the class has none.
+ *   build   the family builder: it reads the fields and adds the parameters
+ *           (build_none for layers without parameters).
+ *   flags   LK_* above.
+ *   inner   LK_WRAPS only: the two fields of the wrapped layer, in lookup
+ *           order (LK_PAIR: the forward and the backward layer); else NULL. */
+struct layer_kind {
+    const char *simple;
+    const char *legacy;
+    layer_builder build;
+    unsigned flags;
+    const char *const *inner;
+};
+
+static int build_none(bctx *c, const lbuild *b);
+static int build_dense(bctx *c, const lbuild *b);
+static int build_elementwise(bctx *c, const lbuild *b);
+static int build_pretrain(bctx *c, const lbuild *b);
+static int build_center_loss(bctx *c, const lbuild *b);
+static int build_conv2d(bctx *c, const lbuild *b);
+static int build_conv1d(bctx *c, const lbuild *b);
+static int build_conv3d(bctx *c, const lbuild *b);
+static int build_deconv2d(bctx *c, const lbuild *b);
+static int build_deconv3d(bctx *c, const lbuild *b);
+static int build_depthwise(bctx *c, const lbuild *b);
+static int build_separable(bctx *c, const lbuild *b);
+static int build_batchnorm(bctx *c, const lbuild *b);
+static int build_lstm(bctx *c, const lbuild *b);
+static int build_graves_lstm(bctx *c, const lbuild *b);
+static int build_graves_bilstm(bctx *c, const lbuild *b);
+static int build_simple_rnn(bctx *c, const lbuild *b);
+static int build_prelu(bctx *c, const lbuild *b);
+static int build_vae(bctx *c, const lbuild *b);
+static int build_wrapper(bctx *c, const lbuild *b);
+static int build_bidirectional(bctx *c, const lbuild *b);
+
+/* The fields of a wrapped layer, in lookup order (LK_WRAPS). */
+static const char *const underlying_layer[2] = {"underlying", "layer"};
+static const char *const layer_underlying[2] = {"layer", "underlying"};
+static const char *const fwd_bwd[2] = {"fwd", "bwd"};
+
+/* Layer classes of org.deeplearning4j.nn.conf.layers (and subpackages). */
+static const layer_kind layer_kinds[] = {
+    /* Feed-forward: W and b, and what each adds (see the builders) */
+    {"DenseLayer", "dense", build_dense, LK_LAYER_NORM, NULL},
+    {"OutputLayer", "output", build_dense, 0, NULL},
+    {"RnnOutputLayer", "rnnoutput", build_dense, 0, NULL},
+    {"EmbeddingLayer", "embedding", build_dense, 0, NULL},
+    {"EmbeddingSequenceLayer", NULL, build_dense, 0, NULL},
+    {"ElementWiseMultiplicationLayer", "ElementWiseMult", build_elementwise, 0, NULL},
+    {"CenterLossOutputLayer", "CenterLossOutputLayer", build_center_loss, LK_NOOP_STATS, NULL},
+    {"AutoEncoder", "autoEncoder", build_pretrain, 0, NULL},
+    {"RBM", "RBM", build_pretrain, 0, NULL},
+    /* Convolutions: b first, then W (c order) */
+    {"ConvolutionLayer", "convolution", build_conv2d, 0, NULL},
+    {"Convolution2D", NULL, build_conv2d, 0, NULL},
+    {"Convolution1DLayer", "convolution1d", build_conv1d, 0, NULL},
+    {"Convolution1D", NULL, build_conv1d, 0, NULL},
+    {"Convolution3D", NULL, build_conv3d, 0, NULL},
+    {"Deconvolution2D", NULL, build_deconv2d, 0, NULL},
+    {"Deconvolution3D", NULL, build_deconv3d, 0, NULL},
+    {"DepthwiseConvolution2D", NULL, build_depthwise, 0, NULL},
+    {"SeparableConvolution2D", NULL, build_separable, 0, NULL},
+    {"BatchNormalization", "batchNormalization", build_batchnorm, LK_NOOP_STATS, NULL},
+    /* Recurrent */
+    {"LSTM", "LSTM", build_lstm, 0, NULL},
+    {"GravesLSTM", "gravesLSTM", build_graves_lstm, 0, NULL},
+    {"GravesBidirectionalLSTM", "gravesBidirectionalLSTM", build_graves_bilstm, 0, NULL},
+    {"SimpleRnn", "SimpleRnn", build_simple_rnn, 0, NULL},
+    /* Wrappers */
+    {"Bidirectional", "Bidirectional", build_bidirectional, LK_WRAPS | LK_PAIR, fwd_bwd},
+    {"LastTimeStep", "LastTimeStep", build_wrapper, LK_WRAPS, underlying_layer},
+    {"TimeDistributed", NULL, build_wrapper, LK_WRAPS, underlying_layer},
+    {"MaskZeroLayer", "MaskZeroLayer", build_wrapper, LK_WRAPS, underlying_layer},
+    {"FrozenLayer", "FrozenLayer", build_wrapper, LK_WRAPS | LK_FREEZES, layer_underlying},
+    {"FrozenLayerWithBackprop", NULL, build_wrapper, LK_WRAPS, underlying_layer},
+    /* Others with parameters */
+    {"VariationalAutoencoder", "VariationalAutoencoder", build_vae, 0, NULL},
+    {"PReLULayer", NULL, build_prelu, 0, NULL},
+    /* No parameters */
+    {"SubsamplingLayer", "subsampling", build_none, 0, NULL},
+    {"Subsampling1DLayer", "subsampling1d", build_none, 0, NULL},
+    {"Subsampling3DLayer", NULL, build_none, 0, NULL},
+    {"Pooling1D", NULL, build_none, 0, NULL},
+    {"Pooling2D", NULL, build_none, 0, NULL},
+    {"GlobalPoolingLayer", "GlobalPooling", build_none, 0, NULL},
+    {"ZeroPaddingLayer", "zeroPadding", build_none, 0, NULL},
+    {"ZeroPadding1DLayer", "zeroPadding1d", build_none, 0, NULL},
+    {"ZeroPadding3DLayer", NULL, build_none, 0, NULL},
+    {"Cropping1D", "Cropping1D", build_none, 0, NULL},
+    {"Cropping2D", "Cropping2D", build_none, 0, NULL},
+    {"Cropping3D", NULL, build_none, 0, NULL},
+    {"Upsampling1D", NULL, build_none, 0, NULL},
+    {"Upsampling2D", "Upsampling2D", build_none, 0, NULL},
+    {"Upsampling3D", NULL, build_none, 0, NULL},
+    {"ActivationLayer", "activation", build_none, 0, NULL},
+    {"DropoutLayer", "dropout", build_none, 0, NULL},
+    {"LossLayer", "loss", build_none, 0, NULL},
+    {"RnnLossLayer", "RnnLossLayer", build_none, 0, NULL},
+    {"CnnLossLayer", "CnnLossLayer", build_none, 0, NULL},
+    {"Cnn3DLossLayer", NULL, build_none, 0, NULL},
+    {"LocalResponseNormalization", "localResponseNormalization", build_none, 0, NULL},
+    {"Yolo2OutputLayer", "Yolo2OutputLayer", build_none, 0, NULL},
+    {"MaskLayer", "MaskLayer", build_none, 0, NULL},
+    {"SpaceToDepthLayer", "SpaceToDepthLayer", build_none, 0, NULL},
+    {"SpaceToBatchLayer", "SpaceToBatchLayer", build_none, 0, NULL},
+    {"RepeatVector", NULL, build_none, 0, NULL},
+    {"CapsuleStrengthLayer", NULL, build_none, 0, NULL},
+};
+#define N_LAYER_KINDS (sizeof layer_kinds / sizeof *layer_kinds)
+
+/* The row of a class simple name (legacy = 0) or of a legacy wrapper key
+   (legacy = 1), or NULL. */
+static const layer_kind *find_kind(const char *name, int legacy) {
+    for (size_t i = 0; i < N_LAYER_KINDS; i++) {
+        const char *s = legacy ? layer_kinds[i].legacy : layer_kinds[i].simple;
+        if (s != NULL && strcmp(s, name) == 0) {
+            return &layer_kinds[i];
         }
+    }
+    return NULL;
+}
+
+/* A layer object resolved: its Java class (or legacy name), fields and kind. */
+typedef struct ulayer {
+    const char *cls;        /* "@class" value or legacy wrapper key */
+    const layer_kind *kind; /* NULL when the class is unknown */
+    const json_t *f;        /* the fields */
+} ulayer;
+
+/* Resolves a layer object of either generation.  Unknown classes get
+   kind = NULL (the caller reports them); malformed objects fail. */
+static int unwrap_layer(bctx *c, const json_t *L, ulayer *u) {
+    memset(u, 0, sizeof *u);
+    int rc = unwrap_object(c, "layer", L, &u->cls, &u->f);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    const char *prefix = "org.deeplearning4j.nn.conf.layers.";
+    if (json_object_get(L, "@class") == NULL) {
+        u->kind = find_kind(u->cls, 1);
+    } else if (strncmp(u->cls, prefix, strlen(prefix)) == 0) {
+        u->kind = find_kind(simple_name(u->cls), 0);
     }
     return DLZ_OK;
 }
@@ -487,17 +542,8 @@ static void resolve_updater(pparam *pp, const usrc *u, int noop) {
         }
     }
     if (json_is_object(iu)) {
-        const char *name = NULL;
-        const json_t *cls = json_object_get(iu, "@class");
-        if (json_is_string(cls)) {
-            name = simple_name(json_string_value(cls));
-        } else if (json_object_size(iu) == 1) {
-            const char *key;
-            const json_t *val;
-            json_object_foreach((json_t *)iu, key, val) {
-                name = key;
-            }
-        }
+        const json_t *fields;
+        const char *name = type_of(iu, &fields);
         if (name == NULL) {
             pp->ucode = DLZ_EFORMAT;
             snprintf(pp->umsg, sizeof pp->umsg, "its updater configuration has no '@class'");
@@ -534,14 +580,15 @@ static void resolve_updater(pparam *pp, const usrc *u, int noop) {
 }
 
 /* Parameter flags. */
-#define PF_BIAS 0x1
-#define PF_PRETRAIN 0x2
-#define PF_NOOP 0x4
+#define PF_BIAS 0x1     /* a bias: "biasUpdater" applies */
+#define PF_PRETRAIN 0x2 /* a pretraining parameter (its own updater block) */
+#define PF_STAT 0x4     /* a statistic, not trained (see LK_NOOP_STATS) */
 
-/* Appends a parameter at the cursor.  dims: rank sizes. */
-static int add_param(bctx *c, size_t layer, const char *prefix, const char *key, const usrc *u,
-                     unsigned flags, char order, int rank, const int64_t *dims) {
+/* Appends a parameter of layer b at the cursor.  dims: rank sizes. */
+static int add_param(bctx *c, const lbuild *b, const char *key, unsigned flags, char order,
+                     int rank, const int64_t *dims) {
     dlz_params *p = c->p;
+    const char *prefix = b->prefix;
     int rc = grow(c, (void **)&p->params, &p->cap_params, p->nparams, sizeof *p->params);
     if (rc != DLZ_OK) {
         return rc;
@@ -558,18 +605,23 @@ static int add_param(bctx *c, size_t layer, const char *prefix, const char *key,
         return fail(c, DLZ_EFORMAT, "%s: parameter %s%s: the total size overflows", c->where,
                     prefix, key);
     }
-    const char *lname = p->layers[layer].name;
+    const char *lname = p->layers[b->layer].name;
     size_t n = strlen(lname) + 1 + strlen(prefix) + strlen(key) + 1;
     char *name = dlzi_malloc(n);
     if (name == NULL) {
         return oom(c);
     }
     snprintf(name, n, "%s/%s%s", lname, prefix, key);
+    int noop = 0;
+    if (b->kind != NULL && (b->kind->flags & LK_NOOP_STATS) != 0) {
+        noop = (flags & PF_STAT) != 0;
+        flags &= ~(unsigned)PF_BIAS;
+    }
     pparam *pp = &p->params[p->nparams++];
     memset(pp, 0, sizeof *pp);
     pp->name = name;
     pp->key = name + strlen(lname) + 1;
-    pp->layer = layer;
+    pp->layer = b->layer;
     pp->rank = rank;
     memcpy(pp->shape, dims, (size_t)rank * sizeof *dims);
     pp->order = order;
@@ -577,21 +629,20 @@ static int add_param(bctx *c, size_t layer, const char *prefix, const char *key,
     pp->length = len;
     pp->is_bias = (flags & PF_BIAS) != 0;
     pp->pretrain = (flags & PF_PRETRAIN) != 0;
-    resolve_updater(pp, u, (flags & PF_NOOP) != 0);
+    resolve_updater(pp, b->u, noop);
     c->cursor = end;
     return DLZ_OK;
 }
 
-static int add2(bctx *c, size_t layer, const char *prefix, const char *key, const usrc *u,
-                unsigned flags, char order, int64_t d0, int64_t d1) {
+static int add2(bctx *c, const lbuild *b, const char *key, unsigned flags, char order, int64_t d0,
+                int64_t d1) {
     int64_t d[2] = {d0, d1};
-    return add_param(c, layer, prefix, key, u, flags, order, 2, d);
+    return add_param(c, b, key, flags, order, 2, d);
 }
 
 /* A row vector [1,n]. */
-static int addv(bctx *c, size_t layer, const char *prefix, const char *key, const usrc *u,
-                unsigned flags, int64_t n) {
-    return add2(c, layer, prefix, key, u, flags, 'f', 1, n);
+static int addv(bctx *c, const lbuild *b, const char *key, unsigned flags, int64_t n) {
+    return add2(c, b, key, flags, 'f', 1, n);
 }
 
 /* Moves the first parameter from index `from` to the end of the table. */
@@ -604,27 +655,342 @@ static void move_first_last(dlz_params *p, size_t from) {
     p->params[p->nparams - 1] = first;
 }
 
+static int sizes_overflow(bctx *c, const lbuild *b) {
+    return fail(c, DLZ_EFORMAT, "%s (%s): sizes overflow", c->where, b->kind->simple);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layer families                                                            */
+
+static int build_none(bctx *c, const lbuild *b) {
+    (void)c;
+    (void)b;
+    return DLZ_OK;
+}
+
+/* nIn, nOut, hasBias (default true) and, for LK_LAYER_NORM, hasLayerNorm
+   (default false), in this order. */
+static int dense_fields(bctx *c, const lbuild *b, int64_t *nin, int64_t *nout, int *has_bias,
+                        int *norm) {
+    const char *what = b->kind->simple;
+    *has_bias = 1;
+    *norm = 0;
+    int rc = get_nin_nout(c, what, b->f, nin, nout);
+    if (rc == DLZ_OK) {
+        rc = get_bool(c, what, b->f, "hasBias", 1, has_bias);
+    }
+    if (rc == DLZ_OK && (b->kind->flags & LK_LAYER_NORM) != 0) {
+        rc = get_bool(c, what, b->f, "hasLayerNorm", 0, norm);
+    }
+    return rc;
+}
+
+/* W [rows,cols] 'f', then b [1,n] when has_bias, then g [1,n] when norm. */
+static int add_w_b_g(bctx *c, const lbuild *b, int64_t rows, int64_t cols, int64_t n, int has_bias,
+                     int norm) {
+    int rc = add2(c, b, "W", 0, 'f', rows, cols);
+    if (rc == DLZ_OK && has_bias) {
+        rc = addv(c, b, "b", PF_BIAS, n);
+    }
+    if (rc == DLZ_OK && norm) {
+        rc = addv(c, b, "g", 0, n);
+    }
+    return rc;
+}
+
+/* DefaultParamInitializer (and EmbeddingLayerParamInitializer, derived from
+   it): W [nIn,nOut] f, b [1,nOut] (hasBias), g [1,nOut] (hasLayerNorm). */
+static int build_dense(bctx *c, const lbuild *b) {
+    int64_t nin = 0, nout = 0;
+    int has_bias, norm;
+    int rc = dense_fields(c, b, &nin, &nout, &has_bias, &norm);
+    return rc != DLZ_OK ? rc : add_w_b_g(c, b, nin, nout, nout, has_bias, norm);
+}
+
+/* ElementWiseParamInitializer: W [1,nIn], b [1,nIn]. */
+static int build_elementwise(bctx *c, const lbuild *b) {
+    int64_t nin = 0, nout = 0;
+    int has_bias, norm;
+    int rc = dense_fields(c, b, &nin, &nout, &has_bias, &norm);
+    return rc != DLZ_OK ? rc : add_w_b_g(c, b, 1, nin, nin, has_bias, norm);
+}
+
+/* nIn and nOut, then W [nIn,nOut] f and b [1,nOut]. */
+static int add_w_b(bctx *c, const lbuild *b, int64_t *nin, int64_t *nout) {
+    int rc = get_nin_nout(c, b->kind->simple, b->f, nin, nout);
+    return rc != DLZ_OK ? rc : add_w_b_g(c, b, *nin, *nout, *nout, 1, 0);
+}
+
+/* PretrainParamInitializer (AutoEncoder, RBM): W, b, then the visible bias
+   vb [1,nIn]. */
+static int build_pretrain(bctx *c, const lbuild *b) {
+    int64_t nin = 0, nout = 0;
+    int rc = add_w_b(c, b, &nin, &nout);
+    return rc != DLZ_OK ? rc : addv(c, b, "vb", PF_BIAS | PF_PRETRAIN, nin);
+}
+
+/* CenterLossParamInitializer: W, b, then the centres cL [nOut,nIn] c.
+   CenterLossOutputLayer.getUpdaterByParam(): NoOp for the centres, the
+   layer's updater for W and b (LK_NOOP_STATS). */
+static int build_center_loss(bctx *c, const lbuild *b) {
+    int64_t nin = 0, nout = 0;
+    int rc = add_w_b(c, b, &nin, &nout);
+    return rc != DLZ_OK ? rc : add2(c, b, "cL", PF_STAT, 'c', nout, nin);
+}
+
+/* What every convolution reads. */
+typedef struct conv_fields {
+    int64_t nin, nout;
+    int has_bias;
+    int64_t k[3]; /* kernelSize */
+    size_t nk;
+    int64_t dm; /* depthMultiplier; 1 unless read */
+} conv_fields;
+
+/* Reads nIn, nOut, hasBias, kernelSize (kmin..kmax entries) and, for the
+   depth-wise kinds, depthMultiplier, in this order; then adds the bias, which
+   comes first in the vector for every convolution. */
+static int conv_begin(bctx *c, const lbuild *b, size_t kmin, size_t kmax, int depthwise,
+                      conv_fields *cf) {
+    const char *what = b->kind->simple;
+    memset(cf, 0, sizeof *cf);
+    cf->has_bias = 1;
+    cf->dm = 1;
+    int rc = get_nin_nout(c, what, b->f, &cf->nin, &cf->nout);
+    if (rc == DLZ_OK) {
+        rc = get_bool(c, what, b->f, "hasBias", 1, &cf->has_bias);
+    }
+    if (rc == DLZ_OK) {
+        rc = get_int_array(c, what, b->f, "kernelSize", kmin, kmax, cf->k, &cf->nk);
+    }
+    if (rc == DLZ_OK && depthwise) {
+        rc = req_int(c, what, b->f, "depthMultiplier", &cf->dm);
+    }
+    if (rc == DLZ_OK && cf->has_bias) {
+        rc = addv(c, b, "b", PF_BIAS, cf->nout);
+    }
+    return rc;
+}
+
+/* ConvolutionParamInitializer (Convolution3DParamInitializer): b, then
+   W [nOut,nIn,k...] c. */
+static int conv_standard(bctx *c, const lbuild *b, size_t kmin, size_t kmax) {
+    conv_fields cf;
+    int rc = conv_begin(c, b, kmin, kmax, 0, &cf);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    int64_t w[5] = {cf.nout, cf.nin};
+    memcpy(w + 2, cf.k, cf.nk * sizeof *cf.k);
+    return add_param(c, b, "W", 0, 'c', 2 + (int)cf.nk, w);
+}
+
+/* ConvolutionLayer, Convolution2D: kernel [kH,kW]. */
+static int build_conv2d(bctx *c, const lbuild *b) {
+    return conv_standard(c, b, 2, 2);
+}
+
+/* Convolution1DLayer, Convolution1D: kernel [k] or [k,1] as stored. */
+static int build_conv1d(bctx *c, const lbuild *b) {
+    return conv_standard(c, b, 1, 2);
+}
+
+/* Convolution3D: kernel [kD,kH,kW]. */
+static int build_conv3d(bctx *c, const lbuild *b) {
+    return conv_standard(c, b, 3, 3);
+}
+
+/* DeconvolutionParamInitializer: b, then W [nIn,nOut,kH,kW] c. */
+static int build_deconv2d(bctx *c, const lbuild *b) {
+    conv_fields cf;
+    int rc = conv_begin(c, b, 2, 2, 0, &cf);
+    int64_t w[4] = {cf.nin, cf.nout, cf.k[0], cf.k[1]};
+    return rc != DLZ_OK ? rc : add_param(c, b, "W", 0, 'c', 4, w);
+}
+
+/* Deconvolution3DParamInitializer: b, then W [kD,kH,kW,nOut,nIn] c. */
+static int build_deconv3d(bctx *c, const lbuild *b) {
+    conv_fields cf;
+    int rc = conv_begin(c, b, 3, 3, 0, &cf);
+    int64_t w[5] = {cf.k[0], cf.k[1], cf.k[2], cf.nout, cf.nin};
+    return rc != DLZ_OK ? rc : add_param(c, b, "W", 0, 'c', 5, w);
+}
+
+/* The bias comes first in the vector; DL4J's paramTable() lists it last for
+   the depth-wise and separable convolutions. */
+static int bias_last(bctx *c, size_t start, const conv_fields *cf, int rc) {
+    if (rc == DLZ_OK && cf->has_bias) {
+        move_first_last(c->p, start);
+    }
+    return rc;
+}
+
+/* DepthwiseConvolutionParamInitializer: b, then W [kH,kW,nIn,depthMultiplier] c. */
+static int build_depthwise(bctx *c, const lbuild *b) {
+    size_t start = c->p->nparams;
+    conv_fields cf;
+    int rc = conv_begin(c, b, 2, 2, 1, &cf);
+    int64_t w[4] = {cf.k[0], cf.k[1], cf.nin, cf.dm};
+    if (rc == DLZ_OK) {
+        rc = add_param(c, b, "W", 0, 'c', 4, w);
+    }
+    return bias_last(c, start, &cf, rc);
+}
+
+/* SeparableConvolutionParamInitializer: b, then the depth-wise
+   W [depthMultiplier,nIn,kH,kW] c and the point-wise pW [nOut,nIn*depthMultiplier,1,1] c. */
+static int build_separable(bctx *c, const lbuild *b) {
+    size_t start = c->p->nparams;
+    conv_fields cf;
+    int rc = conv_begin(c, b, 2, 2, 1, &cf);
+    int64_t w[4] = {cf.dm, cf.nin, cf.k[0], cf.k[1]}, pw[4] = {cf.nout, 0, 1, 1};
+    if (rc == DLZ_OK) {
+        rc = add_param(c, b, "W", 0, 'c', 4, w);
+    }
+    if (rc == DLZ_OK && mul64(cf.nin, cf.dm, &pw[1]) != 0) {
+        rc = sizes_overflow(c, b);
+    }
+    if (rc == DLZ_OK) {
+        rc = add_param(c, b, "pW", 0, 'c', 4, pw);
+    }
+    return bias_last(c, start, &cf, rc);
+}
+
+/* BatchNormalizationParamInitializer: gamma, beta (unless lockGammaBeta),
+   then the statistics mean and var (log10stdev with useLogStd), all [1,nOut];
+   the statistics have no updater state (LK_NOOP_STATS). */
+static int build_batchnorm(bctx *c, const lbuild *b) {
+    const char *what = b->kind->simple;
+    int64_t nout = 0;
+    int lock = 0, logstd = 0;
+    int rc = get_dim(c, what, b->f, "nout", "nOut", &nout);
+    if (rc == DLZ_OK) {
+        rc = get_bool(c, what, b->f, "lockGammaBeta", 0, &lock);
+    }
+    if (rc == DLZ_OK) {
+        rc = get_bool(c, what, b->f, "useLogStd", 0, &logstd);
+    }
+    if (rc == DLZ_OK && !lock) {
+        rc = addv(c, b, "gamma", 0, nout);
+        if (rc == DLZ_OK) {
+            rc = addv(c, b, "beta", 0, nout);
+        }
+    }
+    if (rc == DLZ_OK) {
+        rc = addv(c, b, "mean", PF_STAT, nout);
+    }
+    if (rc == DLZ_OK) {
+        rc = addv(c, b, logstd ? "log10stdev" : "var", PF_STAT, nout);
+    }
+    return rc;
+}
+
+/* A recurrent layer with `gates` gate blocks: W<sfx> [nIn,gates*nOut] f,
+   RW<sfx> [nOut,gates*nOut+peep] f (peep: GravesLSTM's peephole columns),
+   b<sfx> [1,gates*nOut] when has_bias, g [1,2*nOut] when norm. */
+static int rnn_params(bctx *c, const lbuild *b, const char *sfx, int64_t nin, int64_t nout,
+                      int64_t gates, int64_t peep, int has_bias, int norm) {
+    int64_t gn, rw;
+    if (mul64(nout, gates, &gn) != 0 || add64(gn, peep, &rw) != 0) {
+        return sizes_overflow(c, b);
+    }
+    char kw[8], krw[8], kb[8];
+    snprintf(kw, sizeof kw, "W%s", sfx);
+    snprintf(krw, sizeof krw, "RW%s", sfx);
+    snprintf(kb, sizeof kb, "b%s", sfx);
+    int rc = add2(c, b, kw, 0, 'f', nin, gn);
+    if (rc == DLZ_OK) {
+        rc = add2(c, b, krw, 0, 'f', nout, rw);
+    }
+    if (rc == DLZ_OK && has_bias) {
+        rc = addv(c, b, kb, PF_BIAS, gn);
+    }
+    if (rc == DLZ_OK && norm) {
+        int64_t two;
+        rc = mul64(nout, 2, &two) == 0 ? addv(c, b, "g", 0, two) : sizes_overflow(c, b);
+    }
+    return rc;
+}
+
+/* LSTMParamInitializer: W [nIn,4*nOut], RW [nOut,4*nOut], b [1,4*nOut]. */
+static int build_lstm(bctx *c, const lbuild *b) {
+    int64_t nin = 0, nout = 0;
+    int rc = get_nin_nout(c, b->kind->simple, b->f, &nin, &nout);
+    return rc != DLZ_OK ? rc : rnn_params(c, b, "", nin, nout, 4, 0, 1, 0);
+}
+
+/* GravesLSTMParamInitializer: as LSTM with 3 peephole columns in RW. */
+static int build_graves_lstm(bctx *c, const lbuild *b) {
+    int64_t nin = 0, nout = 0;
+    int rc = get_nin_nout(c, b->kind->simple, b->f, &nin, &nout);
+    return rc != DLZ_OK ? rc : rnn_params(c, b, "", nin, nout, 4, 3, 1, 0);
+}
+
+/* GravesBidirectionalLSTMParamInitializer: WF, RWF, bF, then WB, RWB, bB,
+   each as GravesLSTM. */
+static int build_graves_bilstm(bctx *c, const lbuild *b) {
+    int64_t nin = 0, nout = 0;
+    int rc = get_nin_nout(c, b->kind->simple, b->f, &nin, &nout);
+    if (rc == DLZ_OK) {
+        rc = rnn_params(c, b, "F", nin, nout, 4, 3, 1, 0);
+    }
+    if (rc == DLZ_OK) {
+        rc = rnn_params(c, b, "B", nin, nout, 4, 3, 1, 0);
+    }
+    return rc;
+}
+
+/* SimpleRnnParamInitializer: W [nIn,nOut], RW [nOut,nOut], b [1,nOut]
+   (useBias), g [1,2*nOut] (hasLayerNorm). */
+static int build_simple_rnn(bctx *c, const lbuild *b) {
+    const char *what = b->kind->simple;
+    int64_t nin = 0, nout = 0;
+    int has_bias = 1, norm = 0;
+    int rc = get_nin_nout(c, what, b->f, &nin, &nout);
+    if (rc == DLZ_OK) {
+        rc = get_bool(c, what, b->f, "hasLayerNorm", 0, &norm);
+    }
+    if (rc == DLZ_OK) {
+        rc = get_bool(c, what, b->f, "useBias", 1, &has_bias);
+    }
+    return rc != DLZ_OK ? rc : rnn_params(c, b, "", nin, nout, 1, 0, has_bias, norm);
+}
+
+/* PReLUParamInitializer: W with the input shape, shared axes set to 1, 'f'. */
+static int build_prelu(bctx *c, const lbuild *b) {
+    const char *what = b->kind->simple;
+    int64_t shape[DLZ_MAX_RANK], axes[DLZ_MAX_RANK];
+    size_t rank, naxes = 0;
+    int rc = get_int_array(c, what, b->f, "inputShape", 1, DLZ_MAX_RANK, shape, &rank);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    const json_t *sa = json_object_get(b->f, "sharedAxes");
+    if (sa != NULL && !json_is_null(sa)) {
+        rc = get_int_array(c, what, b->f, "sharedAxes", 0, DLZ_MAX_RANK, axes, &naxes);
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < naxes; i++) {
+        if (axes[i] < 1 || (size_t)axes[i] > rank) {
+            return fail(c, DLZ_EFORMAT,
+                        "%s (PReLULayer): shared axis %" PRId64 " is outside the input shape",
+                        c->where, axes[i]);
+        }
+        shape[axes[i] - 1] = 1;
+    }
+    return add_param(c, b, "W", 0, 'f', (int)rank, shape);
+}
+
 /* Size of the p(x|z) distribution parameters of a VAE reconstruction
    distribution for data of size n (ReconstructionDistribution.distributionInputSize). */
 static int vae_dist_size(bctx *c, const json_t *d, int64_t n, int depth, int64_t *out) {
     if (depth > MAX_WRAP_DEPTH) {
         return fail(c, DLZ_EFORMAT, "%s: reconstruction distributions nested too deeply", c->where);
     }
-    const char *name = NULL;
     const json_t *f = d;
-    if (json_is_object(d)) {
-        const json_t *cls = json_object_get(d, "@class");
-        if (json_is_string(cls)) {
-            name = simple_name(json_string_value(cls));
-        } else if (json_object_size(d) == 1) {
-            const char *key;
-            const json_t *val;
-            json_object_foreach((json_t *)d, key, val) {
-                name = key;
-                f = val;
-            }
-        }
-    }
+    const char *name = type_of(d, &f);
     if (name == NULL) {
         return fail(c, DLZ_EFORMAT, "%s (VariationalAutoencoder): 'outputDistribution' is missing",
                     c->where);
@@ -678,8 +1044,12 @@ static int vae_dist_size(bctx *c, const json_t *d, int64_t n, int depth, int64_t
                 c->where, name);
 }
 
-static int build_vae(bctx *c, size_t layer, const char *prefix, const usrc *u, const json_t *f) {
+/* VariationalAutoencoderParamInitializer: the encoder layers e<i>W, e<i>b, the mean and
+   log-variance of p(z|x), the decoder layers d<i>W, d<i>b (pretraining) and
+   the parameters of p(x|z). */
+static int build_vae(bctx *c, const lbuild *b) {
     const char *what = "VariationalAutoencoder";
+    const json_t *f = b->f;
     int64_t nin, nout, enc[64], dec[64];
     size_t nenc, ndec;
     int rc = get_nin_nout(c, what, f, &nin, &nout);
@@ -697,46 +1067,153 @@ static int build_vae(bctx *c, size_t layer, const char *prefix, const usrc *u, c
     int64_t in = nin;
     for (size_t i = 0; rc == DLZ_OK && i < nenc; i++) {
         snprintf(key, sizeof key, "e%zuW", i);
-        rc = add2(c, layer, prefix, key, u, 0, 'f', in, enc[i]);
+        rc = add2(c, b, key, 0, 'f', in, enc[i]);
         snprintf(key, sizeof key, "e%zub", i);
         if (rc == DLZ_OK) {
-            rc = addv(c, layer, prefix, key, u, PF_BIAS, enc[i]);
+            rc = addv(c, b, key, PF_BIAS, enc[i]);
         }
         in = enc[i];
     }
     if (rc == DLZ_OK) {
-        rc = add2(c, layer, prefix, "pZXMeanW", u, 0, 'f', in, nout);
+        rc = add2(c, b, "pZXMeanW", 0, 'f', in, nout);
     }
     if (rc == DLZ_OK) {
-        rc = addv(c, layer, prefix, "pZXMeanb", u, PF_BIAS, nout);
+        rc = addv(c, b, "pZXMeanb", PF_BIAS, nout);
     }
     if (rc == DLZ_OK) {
-        rc = add2(c, layer, prefix, "pZXLogStd2W", u, PF_PRETRAIN, 'f', in, nout);
+        rc = add2(c, b, "pZXLogStd2W", PF_PRETRAIN, 'f', in, nout);
     }
     if (rc == DLZ_OK) {
-        rc = addv(c, layer, prefix, "pZXLogStd2b", u, PF_PRETRAIN | PF_BIAS, nout);
+        rc = addv(c, b, "pZXLogStd2b", PF_PRETRAIN | PF_BIAS, nout);
     }
     in = nout;
     for (size_t i = 0; rc == DLZ_OK && i < ndec; i++) {
         snprintf(key, sizeof key, "d%zuW", i);
-        rc = add2(c, layer, prefix, key, u, PF_PRETRAIN, 'f', in, dec[i]);
+        rc = add2(c, b, key, PF_PRETRAIN, 'f', in, dec[i]);
         snprintf(key, sizeof key, "d%zub", i);
         if (rc == DLZ_OK) {
-            rc = addv(c, layer, prefix, key, u, PF_PRETRAIN | PF_BIAS, dec[i]);
+            rc = addv(c, b, key, PF_PRETRAIN | PF_BIAS, dec[i]);
         }
         in = dec[i];
     }
     if (rc == DLZ_OK) {
-        rc = add2(c, layer, prefix, "pXZW", u, PF_PRETRAIN, 'f', in, dist);
+        rc = add2(c, b, "pXZW", PF_PRETRAIN, 'f', in, dist);
     }
     if (rc == DLZ_OK) {
-        rc = addv(c, layer, prefix, "pXZb", u, PF_PRETRAIN | PF_BIAS, dist);
+        rc = addv(c, b, "pXZb", PF_PRETRAIN | PF_BIAS, dist);
     }
     return rc;
 }
 
-static int build_layer(bctx *c, size_t layer, const json_t *L, const char *prefix, const usrc *upd,
-                       int frozen, char *type, size_t typecap, int depth);
+/* Wrappers */
+
+static int build_layer(bctx *c, const lbuild *in, const json_t *L);
+
+static void type_append(char *type, size_t typecap, const char *s) {
+    size_t at = strlen(type);
+    snprintf(type + at, typecap - at, "%s", s);
+}
+
+/* Builds layer object L, wrapped by b, one level deeper. */
+static int build_nested(bctx *c, const lbuild *b, const json_t *L, const char *prefix,
+                        const usrc *upd, int frozen, char *type, size_t typecap) {
+    lbuild in = {.layer = b->layer,
+                 .prefix = prefix,
+                 .upd = upd,
+                 .frozen = frozen,
+                 .type = type,
+                 .typecap = typecap,
+                 .depth = b->depth + 1};
+    return build_layer(c, &in, L);
+}
+
+/* The fields that hold the updater configuration of a layer: wrappers
+   delegate getUpdaterByParam() to the layer they wrap, Bidirectional to its
+   forward layer.  A single wrapped layer is looked for under "underlying",
+   then "layer", for every wrapper (FrozenLayer too, which build_wrapper
+   looks for under "layer" first). */
+static const json_t *updater_fields(const json_t *L) {
+    for (int depth = 0; depth <= MAX_WRAP_DEPTH; depth++) {
+        bctx scratch;
+        dlzi_err err;
+        memset(&scratch, 0, sizeof scratch);
+        scratch.err = &err;
+        ulayer u;
+        if (unwrap_layer(&scratch, L, &u) != DLZ_OK) {
+            return NULL;
+        }
+        const layer_kind *k = u.kind;
+        if (k == NULL || (k->flags & LK_WRAPS) == 0) {
+            return u.f;
+        }
+        const json_t *next;
+        if ((k->flags & LK_PAIR) != 0) {
+            next = json_object_get(u.f, k->inner[0]);
+        } else {
+            next = json_object_get(u.f, "underlying");
+            if (next == NULL || json_is_null(next)) {
+                next = json_object_get(u.f, "layer");
+            }
+        }
+        if (next == NULL || json_is_null(next)) {
+            return u.f;
+        }
+        L = next;
+    }
+    return NULL;
+}
+
+/* LastTimeStep, TimeDistributed, MaskZeroLayer, FrozenLayer,
+   FrozenLayerWithBackprop: exactly the parameters of the wrapped layer, whose
+   type is shown in parentheses. */
+static int build_wrapper(bctx *c, const lbuild *b) {
+    const layer_kind *k = b->kind;
+    const json_t *inner = json_object_get(b->f, k->inner[0]);
+    if (inner == NULL || json_is_null(inner)) {
+        inner = json_object_get(b->f, k->inner[1]);
+    }
+    if (inner == NULL || json_is_null(inner)) {
+        return fail(c, DLZ_EFORMAT, "%s (%s): '%s' (the wrapped layer) is missing", c->where,
+                    k->simple, k->inner[0]);
+    }
+    int frozen = b->frozen || (k->flags & LK_FREEZES) != 0;
+    type_append(b->type, b->typecap, "(");
+    int rc = build_nested(c, b, inner, b->prefix, b->upd, frozen, b->type, b->typecap);
+    type_append(b->type, b->typecap, ")");
+    return rc;
+}
+
+/* BidirectionalParamInitializer: the forward layer's parameters prefixed "f",
+   then the backward layer's prefixed "b".  Both copies take their updater
+   from the forward layer, as Bidirectional.getUpdaterByParam() does. */
+static int build_bidirectional(bctx *c, const lbuild *b) {
+    const char *kf = b->kind->inner[0], *kb = b->kind->inner[1];
+    const json_t *fwd = json_object_get(b->f, kf);
+    const json_t *bwd = json_object_get(b->f, kb);
+    if (fwd == NULL || json_is_null(fwd) || bwd == NULL || json_is_null(bwd)) {
+        return fail(c, DLZ_EFORMAT, "%s (%s): '%s' or '%s' is missing", c->where, b->kind->simple,
+                    kf, kb);
+    }
+    usrc fsrc = {updater_fields(fwd), b->frozen};
+    const usrc *bu = b->upd != NULL ? b->upd : &fsrc;
+    char pf[64], pb[64];
+    if (strlen(b->prefix) + 2 > sizeof pf) {
+        return fail(c, DLZ_EFORMAT, "%s: layer wrappers nested too deeply", c->where);
+    }
+    snprintf(pf, sizeof pf, "%sf", b->prefix);
+    snprintf(pb, sizeof pb, "%sb", b->prefix);
+    type_append(b->type, b->typecap, "(");
+    int rc = build_nested(c, b, fwd, pf, bu, b->frozen, b->type, b->typecap);
+    type_append(b->type, b->typecap, ")");
+    if (rc == DLZ_OK) {
+        char scratch[256] = "";
+        rc = build_nested(c, b, bwd, pb, bu, b->frozen, scratch, sizeof scratch);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layers                                                                    */
 
 /* A size for DLZ_PARAMS_ASSUME_DENSE: a non-negative integer under k1 or k2.
    0 when absent or anything else (the layer is then not guessed). */
@@ -758,8 +1235,7 @@ static int assumed_dim(const json_t *f, const char *k1, const char *k2, int64_t 
    configuration packages are never guessed (their layouts are DL4J's, and
    not dense).  DLZ_ENOTFOUND, without a message, when the layer is not
    guessed. */
-static int build_assumed(bctx *c, size_t layer, const char *prefix, const usrc *u,
-                         const ulayer *ul) {
+static int build_assumed(bctx *c, const lbuild *b, const ulayer *ul) {
     int64_t nin = 0, nout = 0;
     const json_t *hb = json_object_get(ul->f, "hasBias");
     if ((c->flags & DLZ_PARAMS_ASSUME_DENSE) == 0 ||
@@ -769,79 +1245,22 @@ static int build_assumed(bctx *c, size_t layer, const char *prefix, const usrc *
         return DLZ_ENOTFOUND;
     }
     size_t start = c->p->nparams;
-    int rc = add2(c, layer, prefix, "W", u, 0, 'f', nin, nout);
+    int rc = add2(c, b, "W", 0, 'f', nin, nout);
     if (rc == DLZ_OK && !json_is_false(hb)) {
-        rc = addv(c, layer, prefix, "b", u, PF_BIAS, nout);
+        rc = addv(c, b, "b", PF_BIAS, nout);
     }
     for (size_t i = start; i < c->p->nparams; i++) {
         c->p->params[i].assumed = 1;
     }
-    c->p->layers[layer].assumed = 1;
-    return rc;
-}
-
-/* The fields that hold the updater configuration of a layer: wrappers
-   delegate getUpdaterByParam() to the layer they wrap, Bidirectional to its
-   forward layer. */
-static const json_t *updater_fields(const json_t *L) {
-    for (int depth = 0; depth <= MAX_WRAP_DEPTH; depth++) {
-        bctx scratch;
-        dlzi_err err;
-        memset(&scratch, 0, sizeof scratch);
-        scratch.err = &err;
-        ulayer u;
-        if (unwrap_layer(&scratch, L, &u) != DLZ_OK) {
-            return NULL;
-        }
-        const json_t *next = NULL;
-        switch (u.simple != NULL ? kind_of(u.simple) : -1) {
-        case K_BIDIRECTIONAL:
-            next = json_object_get(u.f, "fwd");
-            break;
-        case K_WRAPPER:
-        case K_FROZEN:
-        case K_FROZENBP:
-            next = json_object_get(u.f, "underlying");
-            if (next == NULL || json_is_null(next)) {
-                next = json_object_get(u.f, "layer");
-            }
-            break;
-        default:
-            return u.f;
-        }
-        if (next == NULL || json_is_null(next)) {
-            return u.f;
-        }
-        L = next;
-    }
-    return NULL;
-}
-
-/* The inner layer of a wrapper. */
-static int build_inner(bctx *c, size_t layer, const json_t *f, const char *field1,
-                       const char *field2, const char *outer, const char *prefix, const usrc *upd,
-                       int frozen, char *type, size_t typecap, int depth) {
-    const json_t *inner = json_object_get(f, field1);
-    if ((inner == NULL || json_is_null(inner)) && field2 != NULL) {
-        inner = json_object_get(f, field2);
-    }
-    if (inner == NULL || json_is_null(inner)) {
-        return fail(c, DLZ_EFORMAT, "%s (%s): '%s' (the wrapped layer) is missing", c->where, outer,
-                    field1);
-    }
-    size_t at = strlen(type);
-    snprintf(type + at, typecap - at, "(");
-    int rc = build_layer(c, layer, inner, prefix, upd, frozen, type, typecap, depth + 1);
-    at = strlen(type);
-    snprintf(type + at, typecap - at, ")");
+    c->p->layers[b->layer].assumed = 1;
     return rc;
 }
 
 /* Adds the parameters of layer object L (fields of a layer of either
-   generation) to the table, appending its type name to `type`. */
-static int build_layer(bctx *c, size_t layer, const json_t *L, const char *prefix, const usrc *upd,
-                       int frozen, char *type, size_t typecap, int depth) {
-    if (depth > MAX_WRAP_DEPTH) {
+   generation) to the table with the builder of its kind, appending its type
+   name to in->type. */
+static int build_layer(bctx *c, const lbuild *in, const json_t *L) {
+    if (in->depth > MAX_WRAP_DEPTH) {
         return fail(c, DLZ_EFORMAT, "%s: layer wrappers nested too deeply", c->where);
     }
     ulayer ul;
@@ -849,302 +1268,28 @@ static int build_layer(bctx *c, size_t layer, const json_t *L, const char *prefi
     if (rc != DLZ_OK) {
         return rc;
     }
-    usrc frozen_upd;
-    if (upd != NULL && frozen && !upd->frozen) {
-        frozen_upd = *upd;
+    lbuild b = *in;
+    usrc frozen_upd, own = {ul.f, in->frozen};
+    if (b.upd != NULL && b.frozen && !b.upd->frozen) {
+        frozen_upd = *b.upd;
         frozen_upd.frozen = 1;
-        upd = &frozen_upd;
+        b.upd = &frozen_upd;
     }
-    const json_t *f = ul.f;
-    usrc own = {f, frozen};
-    const usrc *u = upd != NULL ? upd : &own;
-    size_t at = strlen(type);
-    if (ul.simple == NULL) {
-        rc = build_assumed(c, layer, prefix, u, &ul);
+    b.kind = ul.kind;
+    b.f = ul.f;
+    b.u = b.upd != NULL ? b.upd : &own;
+    if (ul.kind == NULL) {
+        rc = build_assumed(c, &b, &ul);
         if (rc != DLZ_ENOTFOUND) {
-            snprintf(type + at, typecap - at, "%s", simple_name(ul.cls));
+            type_append(b.type, b.typecap, simple_name(ul.cls));
             return rc;
         }
         return fail(c, DLZ_EUNSUPPORTED,
                     "%s (class %.200s): unknown layer type; parameter layout unknown", c->where,
                     ul.cls);
     }
-    snprintf(type + at, typecap - at, "%s", ul.simple);
-    const char *what = ul.simple;
-    int64_t nin = 0, nout = 0;
-    int has_bias = 1;
-    size_t start = c->p->nparams;
-
-    switch (kind_of(ul.simple)) {
-    case K_NONE:
-        return DLZ_OK;
-    case K_DEFAULT:
-    case K_ELEMENTWISE: {
-        int norm = 0;
-        rc = get_nin_nout(c, what, f, &nin, &nout);
-        if (rc == DLZ_OK) {
-            rc = get_bool(c, what, f, "hasBias", 1, &has_bias);
-        }
-        if (rc == DLZ_OK && strcmp(ul.simple, "DenseLayer") == 0) {
-            rc = get_bool(c, what, f, "hasLayerNorm", 0, &norm);
-        }
-        if (rc != DLZ_OK) {
-            return rc;
-        }
-        if (kind_of(ul.simple) == K_ELEMENTWISE) {
-            rc = add2(c, layer, prefix, "W", u, 0, 'f', 1, nin);
-            nout = nin;
-        } else {
-            rc = add2(c, layer, prefix, "W", u, 0, 'f', nin, nout);
-        }
-        if (rc == DLZ_OK && has_bias) {
-            rc = addv(c, layer, prefix, "b", u, PF_BIAS, nout);
-        }
-        if (rc == DLZ_OK && norm) {
-            rc = addv(c, layer, prefix, "g", u, 0, nout);
-        }
-        return rc;
-    }
-    case K_PRETRAIN:
-        rc = get_nin_nout(c, what, f, &nin, &nout);
-        if (rc == DLZ_OK) {
-            rc = add2(c, layer, prefix, "W", u, 0, 'f', nin, nout);
-        }
-        if (rc == DLZ_OK) {
-            rc = addv(c, layer, prefix, "b", u, PF_BIAS, nout);
-        }
-        if (rc == DLZ_OK) {
-            rc = addv(c, layer, prefix, "vb", u, PF_BIAS | PF_PRETRAIN, nin);
-        }
-        return rc;
-    case K_CENTERLOSS:
-        /* CenterLossOutputLayer.getUpdaterByParam(): NoOp for the centres,
-           the layer's updater for W and b (no bias updater). */
-        rc = get_nin_nout(c, what, f, &nin, &nout);
-        if (rc == DLZ_OK) {
-            rc = add2(c, layer, prefix, "W", u, 0, 'f', nin, nout);
-        }
-        if (rc == DLZ_OK) {
-            rc = addv(c, layer, prefix, "b", u, 0, nout);
-        }
-        if (rc == DLZ_OK) {
-            rc = add2(c, layer, prefix, "cL", u, PF_NOOP, 'c', nout, nin);
-        }
-        return rc;
-    case K_CONV:
-    case K_DECONV2D:
-    case K_DECONV3D:
-    case K_DEPTHWISE:
-    case K_SEPARABLE: {
-        int kind = kind_of(ul.simple);
-        int64_t k[3], dm = 1;
-        size_t nk;
-        int is3d = strcmp(ul.simple, "Convolution3D") == 0 || kind == K_DECONV3D;
-        size_t kmin = is3d ? 3 : strstr(ul.simple, "1D") != NULL ? 1 : 2;
-        size_t kmax = is3d ? 3 : 2;
-        rc = get_nin_nout(c, what, f, &nin, &nout);
-        if (rc == DLZ_OK) {
-            rc = get_bool(c, what, f, "hasBias", 1, &has_bias);
-        }
-        if (rc == DLZ_OK) {
-            rc = get_int_array(c, what, f, "kernelSize", kmin, kmax, k, &nk);
-        }
-        if (rc == DLZ_OK && (kind == K_DEPTHWISE || kind == K_SEPARABLE)) {
-            rc = req_int(c, what, f, "depthMultiplier", &dm);
-        }
-        if (rc != DLZ_OK) {
-            return rc;
-        }
-        if (has_bias) {
-            rc = addv(c, layer, prefix, "b", u, PF_BIAS, nout);
-        }
-        int64_t d[5];
-        int rank;
-        if (rc != DLZ_OK) {
-            return rc;
-        }
-        if (kind == K_CONV) {
-            d[0] = nout;
-            d[1] = nin;
-            memcpy(d + 2, k, nk * sizeof *k);
-            rank = 2 + (int)nk;
-            rc = add_param(c, layer, prefix, "W", u, 0, 'c', rank, d);
-        } else if (kind == K_DECONV2D) {
-            int64_t w[4] = {nin, nout, k[0], k[1]};
-            rc = add_param(c, layer, prefix, "W", u, 0, 'c', 4, w);
-        } else if (kind == K_DECONV3D) {
-            int64_t w[5] = {k[0], k[1], k[2], nout, nin};
-            rc = add_param(c, layer, prefix, "W", u, 0, 'c', 5, w);
-        } else if (kind == K_DEPTHWISE) {
-            int64_t w[4] = {k[0], k[1], nin, dm};
-            rc = add_param(c, layer, prefix, "W", u, 0, 'c', 4, w);
-        } else {
-            int64_t w[4] = {dm, nin, k[0], k[1]}, pw[4] = {nout, 0, 1, 1};
-            rc = add_param(c, layer, prefix, "W", u, 0, 'c', 4, w);
-            if (rc == DLZ_OK && mul64(nin, dm, &pw[1]) != 0) {
-                rc = fail(c, DLZ_EFORMAT, "%s (%s): sizes overflow", c->where, what);
-            }
-            if (rc == DLZ_OK) {
-                rc = add_param(c, layer, prefix, "pW", u, 0, 'c', 4, pw);
-            }
-        }
-        /* The bias comes first in the vector; DL4J's paramTable() lists it
-           last for the depth-wise and separable convolutions. */
-        if (rc == DLZ_OK && has_bias && (kind == K_DEPTHWISE || kind == K_SEPARABLE)) {
-            move_first_last(c->p, start);
-        }
-        return rc;
-    }
-    case K_BATCHNORM: {
-        int lock = 0, logstd = 0;
-        rc = get_dim(c, what, f, "nout", "nOut", &nout);
-        if (rc == DLZ_OK) {
-            rc = get_bool(c, what, f, "lockGammaBeta", 0, &lock);
-        }
-        if (rc == DLZ_OK) {
-            rc = get_bool(c, what, f, "useLogStd", 0, &logstd);
-        }
-        if (rc == DLZ_OK && !lock) {
-            rc = addv(c, layer, prefix, "gamma", u, 0, nout);
-            if (rc == DLZ_OK) {
-                rc = addv(c, layer, prefix, "beta", u, 0, nout);
-            }
-        }
-        if (rc == DLZ_OK) {
-            rc = addv(c, layer, prefix, "mean", u, PF_NOOP, nout);
-        }
-        if (rc == DLZ_OK) {
-            rc = addv(c, layer, prefix, logstd ? "log10stdev" : "var", u, PF_NOOP, nout);
-        }
-        return rc;
-    }
-    case K_LSTM:
-    case K_GRAVESLSTM:
-    case K_SIMPLERNN: {
-        int kind = kind_of(ul.simple), norm = 0;
-        int64_t g = kind == K_SIMPLERNN ? 1 : 4, gn, rw;
-        rc = get_nin_nout(c, what, f, &nin, &nout);
-        if (rc == DLZ_OK && kind == K_SIMPLERNN) {
-            rc = get_bool(c, what, f, "hasLayerNorm", 0, &norm);
-            if (rc == DLZ_OK) {
-                rc = get_bool(c, what, f, "useBias", 1, &has_bias);
-            }
-        }
-        if (rc != DLZ_OK) {
-            return rc;
-        }
-        if (mul64(nout, g, &gn) != 0 || add64(gn, kind == K_GRAVESLSTM ? 3 : 0, &rw) != 0) {
-            return fail(c, DLZ_EFORMAT, "%s (%s): sizes overflow", c->where, what);
-        }
-        rc = add2(c, layer, prefix, "W", u, 0, 'f', nin, gn);
-        if (rc == DLZ_OK) {
-            rc = add2(c, layer, prefix, "RW", u, 0, 'f', nout, rw);
-        }
-        if (rc == DLZ_OK && has_bias) {
-            rc = addv(c, layer, prefix, "b", u, PF_BIAS, gn);
-        }
-        if (rc == DLZ_OK && norm) {
-            int64_t two;
-            rc = mul64(nout, 2, &two) == 0
-                     ? addv(c, layer, prefix, "g", u, 0, two)
-                     : fail(c, DLZ_EFORMAT, "%s (%s): sizes overflow", c->where, what);
-        }
-        return rc;
-    }
-    case K_GRAVESBILSTM: {
-        int64_t gn, rw;
-        rc = get_nin_nout(c, what, f, &nin, &nout);
-        if (rc != DLZ_OK) {
-            return rc;
-        }
-        if (mul64(nout, 4, &gn) != 0 || add64(gn, 3, &rw) != 0) {
-            return fail(c, DLZ_EFORMAT, "%s (%s): sizes overflow", c->where, what);
-        }
-        static const char *const dirs[2] = {"F", "B"};
-        for (int i = 0; rc == DLZ_OK && i < 2; i++) {
-            char kw[8], krw[8], kb[8];
-            snprintf(kw, sizeof kw, "W%s", dirs[i]);
-            snprintf(krw, sizeof krw, "RW%s", dirs[i]);
-            snprintf(kb, sizeof kb, "b%s", dirs[i]);
-            rc = add2(c, layer, prefix, kw, u, 0, 'f', nin, gn);
-            if (rc == DLZ_OK) {
-                rc = add2(c, layer, prefix, krw, u, 0, 'f', nout, rw);
-            }
-            if (rc == DLZ_OK) {
-                rc = addv(c, layer, prefix, kb, u, PF_BIAS, gn);
-            }
-        }
-        return rc;
-    }
-    case K_BIDIRECTIONAL: {
-        /* Both copies take their updater from the forward layer, as
-           Bidirectional.getUpdaterByParam() does. */
-        const json_t *fwd = json_object_get(f, "fwd");
-        const json_t *bwd = json_object_get(f, "bwd");
-        if (fwd == NULL || json_is_null(fwd) || bwd == NULL || json_is_null(bwd)) {
-            return fail(c, DLZ_EFORMAT, "%s (Bidirectional): 'fwd' or 'bwd' is missing", c->where);
-        }
-        usrc fsrc = {updater_fields(fwd), frozen};
-        const usrc *bu = upd != NULL ? upd : &fsrc;
-        char pf[64], pb[64];
-        if (strlen(prefix) + 2 > sizeof pf) {
-            return fail(c, DLZ_EFORMAT, "%s: layer wrappers nested too deeply", c->where);
-        }
-        snprintf(pf, sizeof pf, "%sf", prefix);
-        snprintf(pb, sizeof pb, "%sb", prefix);
-        at = strlen(type);
-        snprintf(type + at, typecap - at, "(");
-        rc = build_layer(c, layer, fwd, pf, bu, frozen, type, typecap, depth + 1);
-        at = strlen(type);
-        snprintf(type + at, typecap - at, ")");
-        if (rc == DLZ_OK) {
-            char scratch[256] = "";
-            rc = build_layer(c, layer, bwd, pb, bu, frozen, scratch, sizeof scratch, depth + 1);
-        }
-        return rc;
-    }
-    case K_WRAPPER:
-        return build_inner(c, layer, f, "underlying", "layer", what, prefix, upd, frozen, type,
-                           typecap, depth);
-    case K_FROZEN:
-        return build_inner(c, layer, f, "layer", "underlying", what, prefix, upd, 1, type, typecap,
-                           depth);
-    case K_FROZENBP:
-        /* Its runtime layer passes getConfig() through to the wrapped layer,
-           so the wrapped layer's updater keeps its state (FrozenLayer and
-           FrozenVertex answer with a NoOp DummyConfig). */
-        return build_inner(c, layer, f, "underlying", "layer", what, prefix, upd, frozen, type,
-                           typecap, depth);
-    case K_VAE:
-        return build_vae(c, layer, prefix, u, f);
-    case K_PRELU: {
-        int64_t shape[DLZ_MAX_RANK], axes[DLZ_MAX_RANK];
-        size_t rank, naxes = 0;
-        rc = get_int_array(c, what, f, "inputShape", 1, DLZ_MAX_RANK, shape, &rank);
-        if (rc != DLZ_OK) {
-            return rc;
-        }
-        const json_t *sa = json_object_get(f, "sharedAxes");
-        if (sa != NULL && !json_is_null(sa)) {
-            rc = get_int_array(c, what, f, "sharedAxes", 0, DLZ_MAX_RANK, axes, &naxes);
-            if (rc != DLZ_OK) {
-                return rc;
-            }
-        }
-        for (size_t i = 0; i < naxes; i++) {
-            if (axes[i] < 1 || (size_t)axes[i] > rank) {
-                return fail(c, DLZ_EFORMAT,
-                            "%s (PReLULayer): shared axis %" PRId64 " is outside the input shape",
-                            c->where, axes[i]);
-            }
-            shape[axes[i] - 1] = 1;
-        }
-        return add_param(c, layer, prefix, "W", u, 0, 'f', (int)rank, shape);
-    }
-    default:
-        break;
-    }
-    return fail(c, DLZ_EUNSUPPORTED, "%s (class %.200s): unknown layer type", c->where, ul.cls);
+    type_append(b.type, b.typecap, ul.kind->simple);
+    return ul.kind->build(c, &b);
 }
 
 /* Appends a layer (or vertex) entry. */
@@ -1204,13 +1349,13 @@ static int build_entry(bctx *c, const char *name, const char *layer_name, int64_
     if (frozen) {
         snprintf(type, sizeof type, "FrozenVertex(");
     }
-    rc = build_layer(c, li, L, "", NULL, frozen, type, sizeof type, 0);
+    lbuild b = {.layer = li, .prefix = "", .frozen = frozen, .type = type, .typecap = sizeof type};
+    rc = build_layer(c, &b, L);
     if (rc != DLZ_OK) {
         return rc;
     }
     if (frozen) {
-        size_t at = strlen(type);
-        snprintf(type + at, sizeof type - at, ")");
+        type_append(type, sizeof type, ")");
     }
     ulayer ul;
     rc = unwrap_layer(c, L, &ul);
@@ -1326,86 +1471,83 @@ static int lookup(const name_ix *ix, size_t n, const char *name, size_t *node) {
     return 1;
 }
 
-/* A vertex object: its class simple name and fields. */
-static int unwrap_vertex(bctx *c, const json_t *v, const char **cls, const json_t **f) {
-    if (!json_is_object(v)) {
-        return fail(c, DLZ_EFORMAT, "%s: the vertex is not a JSON object", c->where);
+/* A vertex being laid out. */
+typedef struct vbuild {
+    const char *name; /* the vertex name */
+    int64_t index;    /* DL4J's vertex index */
+    const char *cls;  /* "@class" value or legacy wrapper key */
+    const json_t *f;  /* its fields */
+    int frozen;       /* inside a FrozenVertex */
+    int depth;        /* FrozenVertex nesting */
+} vbuild;
+
+static int build_vertex(bctx *c, const char *name, int64_t index, const json_t *v, int frozen,
+                        int depth);
+
+/* LayerVertex: the layer in "layerConf". */
+static int vertex_layer(bctx *c, const vbuild *v) {
+    const json_t *lc = json_object_get(v->f, "layerConf");
+    const json_t *L = json_is_object(lc) ? json_object_get(lc, "layer") : NULL;
+    if (L == NULL || json_is_null(L)) {
+        return fail(c, DLZ_EFORMAT, "%s (LayerVertex): 'layerConf' has no 'layer'", c->where);
     }
-    const json_t *jc = json_object_get(v, "@class");
-    if (jc != NULL) {
-        if (!json_is_string(jc)) {
-            return fail(c, DLZ_EFORMAT, "%s: '@class' is not a string", c->where);
-        }
-        *cls = json_string_value(jc);
-        *f = v;
-        return DLZ_OK;
-    }
-    if (json_object_size(v) != 1) {
-        return fail(c, DLZ_EFORMAT, "%s: the vertex has neither '@class' nor a single type key",
-                    c->where);
-    }
-    const char *key;
-    const json_t *val;
-    json_object_foreach((json_t *)v, key, val) {
-        *cls = key;
-        *f = val;
-    }
-    if (!json_is_object(*f)) {
-        return fail(c, DLZ_EFORMAT, "%s: the fields of vertex type '%s' are not a JSON object",
-                    c->where, *cls);
-    }
-    return DLZ_OK;
+    return build_entry(c, v->name, layer_name_of(L), v->index, L, v->frozen);
 }
 
-static const char *const plain_vertices[] = {
-    "ElementWiseVertex",  "L2NormalizeVertex",
-    "L2Vertex",           "MergeVertex",
-    "PoolHelperVertex",   "PreprocessorVertex",
-    "ReshapeVertex",      "ScaleVertex",
-    "ShiftVertex",        "StackVertex",
-    "SubsetVertex",       "UnstackVertex",
-    "InputVertex",        "DuplicateToTimeSeriesVertex",
-    "LastTimeStepVertex", "ReverseTimeSeriesVertex",
+/* FrozenVertex: the vertex in "underlying", frozen. */
+static int vertex_frozen(bctx *c, const vbuild *v) {
+    const json_t *under = json_object_get(v->f, "underlying");
+    if (under == NULL || json_is_null(under)) {
+        return fail(c, DLZ_EFORMAT, "%s (FrozenVertex): 'underlying' is missing", c->where);
+    }
+    if (v->depth > MAX_WRAP_DEPTH) {
+        return fail(c, DLZ_EFORMAT, "%s: vertex wrappers nested too deeply", c->where);
+    }
+    return build_vertex(c, v->name, v->index, under, 1, v->depth + 1);
+}
+
+/* A vertex without parameters: an entry of its own type. */
+static int vertex_plain(bctx *c, const vbuild *v) {
+    size_t li;
+    int rc = add_layer(c, v->name, NULL, v->index, &li);
+    return rc != DLZ_OK ? rc : finish_layer(c, li, simple_name(v->cls), v->cls);
+}
+
+/* Vertex classes of org.deeplearning4j.nn.conf.graph (and subpackages) by
+   simple name, which is also their legacy wrapper key, and their builders. */
+static const struct vertex_kind {
+    const char *simple;
+    int (*build)(bctx *c, const vbuild *v);
+} vertex_kinds[] = {
+    {"LayerVertex", vertex_layer},        {"FrozenVertex", vertex_frozen},
+    {"ElementWiseVertex", vertex_plain},  {"L2NormalizeVertex", vertex_plain},
+    {"L2Vertex", vertex_plain},           {"MergeVertex", vertex_plain},
+    {"PoolHelperVertex", vertex_plain},   {"PreprocessorVertex", vertex_plain},
+    {"ReshapeVertex", vertex_plain},      {"ScaleVertex", vertex_plain},
+    {"ShiftVertex", vertex_plain},        {"StackVertex", vertex_plain},
+    {"SubsetVertex", vertex_plain},       {"UnstackVertex", vertex_plain},
+    {"InputVertex", vertex_plain},        {"DuplicateToTimeSeriesVertex", vertex_plain},
+    {"LastTimeStepVertex", vertex_plain}, {"ReverseTimeSeriesVertex", vertex_plain},
 };
 
 static int build_vertex(bctx *c, const char *name, int64_t index, const json_t *v, int frozen,
                         int depth) {
-    const char *cls = NULL;
-    const json_t *f = NULL;
-    int rc = unwrap_vertex(c, v, &cls, &f);
+    vbuild vb = {name, index, NULL, NULL, frozen, depth};
+    int rc = unwrap_object(c, "vertex", v, &vb.cls, &vb.f);
     if (rc != DLZ_OK) {
         return rc;
     }
-    const char *s = simple_name(cls);
-    int known_pkg =
-        strchr(cls, '.') == NULL || strncmp(cls, "org.deeplearning4j.nn.conf.graph.", 33) == 0;
-    if (known_pkg && strcmp(s, "LayerVertex") == 0) {
-        const json_t *lc = json_object_get(f, "layerConf");
-        const json_t *L = json_is_object(lc) ? json_object_get(lc, "layer") : NULL;
-        if (L == NULL || json_is_null(L)) {
-            return fail(c, DLZ_EFORMAT, "%s (LayerVertex): 'layerConf' has no 'layer'", c->where);
-        }
-        return build_entry(c, name, layer_name_of(L), index, L, frozen);
-    }
-    if (known_pkg && strcmp(s, "FrozenVertex") == 0) {
-        const json_t *under = json_object_get(f, "underlying");
-        if (under == NULL || json_is_null(under)) {
-            return fail(c, DLZ_EFORMAT, "%s (FrozenVertex): 'underlying' is missing", c->where);
-        }
-        if (depth > MAX_WRAP_DEPTH) {
-            return fail(c, DLZ_EFORMAT, "%s: vertex wrappers nested too deeply", c->where);
-        }
-        return build_vertex(c, name, index, under, 1, depth + 1);
-    }
-    for (size_t i = 0; known_pkg && i < sizeof plain_vertices / sizeof *plain_vertices; i++) {
-        if (strcmp(s, plain_vertices[i]) == 0) {
-            size_t li;
-            rc = add_layer(c, name, NULL, index, &li);
-            return rc != DLZ_OK ? rc : finish_layer(c, li, s, cls);
+    const char *s = simple_name(vb.cls);
+    int known_pkg = strchr(vb.cls, '.') == NULL ||
+                    strncmp(vb.cls, "org.deeplearning4j.nn.conf.graph.", 33) == 0;
+    for (size_t i = 0; known_pkg && i < sizeof vertex_kinds / sizeof *vertex_kinds; i++) {
+        if (strcmp(s, vertex_kinds[i].simple) == 0) {
+            return vertex_kinds[i].build(c, &vb);
         }
     }
     return fail(c, DLZ_EUNSUPPORTED,
-                "%s (class %.200s): unknown vertex type; parameter layout unknown", c->where, cls);
+                "%s (class %.200s): unknown vertex type; parameter layout unknown", c->where,
+                vb.cls);
 }
 
 static void free_nodes(gnode *nodes, size_t n) {
@@ -1491,6 +1633,188 @@ static int add_edge(bctx *c, gnode *from, int64_t to) {
     return DLZ_OK;
 }
 
+/* A graph: the network inputs (nodes 0 .. ni-1), then the vertices in
+   configuration order. */
+typedef struct graph {
+    gnode *nodes;
+    size_t ni, n;   /* network inputs; all nodes */
+    name_ix *ix;    /* the names, sorted */
+    int64_t *order; /* the node at each position of the topological order */
+    int64_t *index; /* DL4J's vertex index at each position (stored order), or NULL */
+} graph;
+
+static void graph_free(graph *g) {
+    free_nodes(g->nodes, g->n);
+    dlzi_free(g->ix);
+    dlzi_free(g->order);
+    dlzi_free(g->index);
+}
+
+/* The nodes and their names, which must be unique. */
+static int graph_nodes(bctx *c, graph *g, const json_t *inputs, const json_t *vertices) {
+    size_t n = g->n;
+    g->nodes = dlzi_calloc(n + 1, sizeof *g->nodes);
+    g->ix = dlzi_calloc(n + 1, sizeof *g->ix);
+    g->order = dlzi_calloc(n + 1, sizeof *g->order);
+    if (g->nodes == NULL || g->ix == NULL || g->order == NULL) {
+        return oom(c);
+    }
+    for (size_t i = 0; i < g->ni; i++) {
+        const json_t *s = json_array_get(inputs, i);
+        if (!json_is_string(s)) {
+            return fail(c, DLZ_EFORMAT, "'networkInputs'[%zu] is not a string", i);
+        }
+        g->nodes[i].name = json_string_value(s);
+    }
+    size_t i = g->ni;
+    const char *key;
+    const json_t *val;
+    json_object_foreach((json_t *)vertices, key, val) {
+        g->nodes[i].name = key;
+        g->nodes[i].vertex = val;
+        i++;
+    }
+    for (i = 0; i < n; i++) {
+        g->ix[i].name = g->nodes[i].name;
+        g->ix[i].node = i;
+    }
+    qsort(g->ix, n, sizeof *g->ix, cmp_name_ix);
+    for (i = 1; i < n; i++) {
+        if (strcmp(g->ix[i - 1].name, g->ix[i].name) == 0) {
+            return fail(c, DLZ_EFORMAT, "the name '%.100s' is used twice (network input or vertex)",
+                        g->ix[i].name);
+        }
+    }
+    return DLZ_OK;
+}
+
+/* The edges into vertex v from its "vertexInputs" list, in list order. */
+static int graph_inputs(bctx *c, graph *g, size_t v, const json_t *list) {
+    gnode *nodes = g->nodes;
+    if (!json_is_array(list)) {
+        return fail(c, DLZ_EFORMAT, "'vertexInputs' of vertex '%.100s' is not an array",
+                    nodes[v].name);
+    }
+    for (size_t k = 0; k < json_array_size(list); k++) {
+        const json_t *s = json_array_get(list, k);
+        size_t from;
+        if (!json_is_string(s)) {
+            return fail(c, DLZ_EFORMAT,
+                        "'vertexInputs' of vertex '%.100s': item %zu is not a "
+                        "string",
+                        nodes[v].name, k);
+        }
+        if (!lookup(g->ix, g->n, json_string_value(s), &from)) {
+            return fail(c, DLZ_EFORMAT,
+                        "vertex '%.100s' has input '%.100s', which is neither a network input "
+                        "nor a vertex",
+                        nodes[v].name, json_string_value(s));
+        }
+        size_t before = nodes[from].nsucc;
+        int rc = add_edge(c, &nodes[from], (int64_t)v);
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+        if (nodes[from].nsucc != before) {
+            nodes[v].indeg++;
+        }
+    }
+    return DLZ_OK;
+}
+
+/* Edges, in the order DL4J inserts them: vertices in configuration order,
+   each vertex's inputs in list order.  vin: "vertexInputs", an object or
+   absent. */
+static int graph_edges(bctx *c, graph *g, const json_t *vin) {
+    for (size_t v = g->ni; v < g->n; v++) {
+        const json_t *list = json_is_object(vin) ? json_object_get(vin, g->nodes[v].name) : NULL;
+        if (list == NULL || json_is_null(list)) {
+            continue;
+        }
+        int rc = graph_inputs(c, g, v, list);
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+    }
+    if (json_is_object(vin)) {
+        const char *key;
+        const json_t *val;
+        json_object_foreach((json_t *)vin, key, val) {
+            size_t at;
+            if (!lookup(g->ix, g->n, key, &at) || at < g->ni) {
+                return fail(c, DLZ_EFORMAT, "'vertexInputs' names '%.100s', which is not a vertex",
+                            key);
+            }
+        }
+    }
+    return DLZ_OK;
+}
+
+/* The stored order: "topologicalOrder" (vertex indices) and
+   "topologicalOrderStr" (names), one entry per node each. */
+static int graph_stored_order(bctx *c, graph *g, const json_t *t, const json_t *ts) {
+    size_t n = g->n;
+    if (json_array_size(t) != n || json_array_size(ts) != n) {
+        return fail(c, DLZ_EFORMAT,
+                    "'topologicalOrder' / 'topologicalOrderStr' have %zu / %zu entries for "
+                    "%zu network inputs and vertices",
+                    json_array_size(t), json_array_size(ts), n);
+    }
+    g->index = dlzi_calloc(n + 1, sizeof *g->index);
+    unsigned char *seen = dlzi_calloc(n + 1, 1);
+    unsigned char *seen_ix = dlzi_calloc(n + 1, 1);
+    int rc = DLZ_OK;
+    if (g->index == NULL || seen == NULL || seen_ix == NULL) {
+        rc = oom(c);
+    }
+    for (size_t i = 0; i < n && rc == DLZ_OK; i++) {
+        const json_t *e = json_array_get(t, i), *s = json_array_get(ts, i);
+        size_t node;
+        if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+            (size_t)json_integer_value(e) >= n || seen_ix[json_integer_value(e)]) {
+            rc = fail(c, DLZ_EFORMAT, "'topologicalOrder'[%zu] is not a new vertex index", i);
+        } else if (!json_is_string(s) || !lookup(g->ix, n, json_string_value(s), &node) ||
+                   seen[node]) {
+            rc = fail(c, DLZ_EFORMAT,
+                      "'topologicalOrderStr'[%zu] does not name a new network input or vertex", i);
+        } else {
+            seen_ix[json_integer_value(e)] = 1;
+            seen[node] = 1;
+            g->order[i] = (int64_t)node;
+            g->index[i] = (int64_t)json_integer_value(e);
+        }
+    }
+    dlzi_free(seen);
+    dlzi_free(seen_ix);
+    return rc;
+}
+
+/* The order: the stored one when both lists are present, as DL4J;
+   otherwise computed. */
+static int graph_order(bctx *c, graph *g, const json_t *root) {
+    const json_t *t = json_object_get(root, "topologicalOrder");
+    const json_t *ts = json_object_get(root, "topologicalOrderStr");
+    if (json_is_array(t) && json_is_array(ts)) {
+        return graph_stored_order(c, g, t, ts);
+    }
+    return kahn(c, g->nodes, g->n, g->order);
+}
+
+/* The vertices' entries and parameters, in topological order. */
+static int graph_layout(bctx *c, const graph *g) {
+    int rc = DLZ_OK;
+    for (size_t i = 0; i < g->n && rc == DLZ_OK; i++) {
+        const gnode *node = &g->nodes[g->order[i]];
+        if (node->vertex == NULL) {
+            continue; /* a network input */
+        }
+        snprintf(c->where, sizeof c->where, "vertex '%.100s'", node->name);
+        rc = build_vertex(c, node->name, g->index != NULL ? g->index[i] : g->order[i], node->vertex,
+                          0, 0);
+    }
+    return rc;
+}
+
 static int build_cg(bctx *c, const json_t *root) {
     const json_t *vertices = json_object_get(root, "vertices");
     const json_t *inputs = json_object_get(root, "networkInputs");
@@ -1505,165 +1829,24 @@ static int build_cg(bctx *c, const json_t *root) {
     if (vin != NULL && !json_is_null(vin) && !json_is_object(vin)) {
         return fail(c, DLZ_EFORMAT, "'vertexInputs' is not an object");
     }
-    size_t ni = json_array_size(inputs), nv = json_object_size(vertices), n = ni + nv;
-    if (n > (size_t)INT32_MAX) {
+    graph g;
+    memset(&g, 0, sizeof g);
+    g.ni = json_array_size(inputs);
+    g.n = g.ni + json_object_size(vertices);
+    if (g.n > (size_t)INT32_MAX) {
         return fail(c, DLZ_ELIMIT, "the graph has too many vertices");
     }
-    gnode *nodes = dlzi_calloc(n + 1, sizeof *nodes);
-    name_ix *ix = dlzi_calloc(n + 1, sizeof *ix);
-    int64_t *order = dlzi_calloc(n + 1, sizeof *order);
-    int rc = DLZ_OK;
-    if (nodes == NULL || ix == NULL || order == NULL) {
-        rc = oom(c);
-        goto done;
+    int rc = graph_nodes(c, &g, inputs, vertices);
+    if (rc == DLZ_OK) {
+        rc = graph_edges(c, &g, vin);
     }
-    for (size_t i = 0; i < ni; i++) {
-        const json_t *s = json_array_get(inputs, i);
-        if (!json_is_string(s)) {
-            rc = fail(c, DLZ_EFORMAT, "'networkInputs'[%zu] is not a string", i);
-            goto done;
-        }
-        nodes[i].name = json_string_value(s);
+    if (rc == DLZ_OK) {
+        rc = graph_order(c, &g, root);
     }
-    {
-        size_t i = ni;
-        const char *key;
-        const json_t *val;
-        json_object_foreach((json_t *)vertices, key, val) {
-            nodes[i].name = key;
-            nodes[i].vertex = val;
-            i++;
-        }
+    if (rc == DLZ_OK) {
+        rc = graph_layout(c, &g);
     }
-    for (size_t i = 0; i < n; i++) {
-        ix[i].name = nodes[i].name;
-        ix[i].node = i;
-    }
-    qsort(ix, n, sizeof *ix, cmp_name_ix);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(ix[i - 1].name, ix[i].name) == 0) {
-            rc = fail(c, DLZ_EFORMAT, "the name '%.100s' is used twice (network input or vertex)",
-                      ix[i].name);
-            goto done;
-        }
-    }
-    /* Edges, in the order DL4J inserts them: vertices in configuration
-       order, each vertex's inputs in list order. */
-    for (size_t v = ni; v < n; v++) {
-        const json_t *list = json_is_object(vin) ? json_object_get(vin, nodes[v].name) : NULL;
-        if (list == NULL || json_is_null(list)) {
-            continue;
-        }
-        if (!json_is_array(list)) {
-            rc = fail(c, DLZ_EFORMAT, "'vertexInputs' of vertex '%.100s' is not an array",
-                      nodes[v].name);
-            goto done;
-        }
-        for (size_t k = 0; k < json_array_size(list); k++) {
-            const json_t *s = json_array_get(list, k);
-            size_t from;
-            if (!json_is_string(s)) {
-                rc = fail(c, DLZ_EFORMAT,
-                          "'vertexInputs' of vertex '%.100s': item %zu is not a "
-                          "string",
-                          nodes[v].name, k);
-                goto done;
-            }
-            if (!lookup(ix, n, json_string_value(s), &from)) {
-                rc = fail(c, DLZ_EFORMAT,
-                          "vertex '%.100s' has input '%.100s', which is neither a network input "
-                          "nor a vertex",
-                          nodes[v].name, json_string_value(s));
-                goto done;
-            }
-            size_t before = nodes[from].nsucc;
-            rc = add_edge(c, &nodes[from], (int64_t)v);
-            if (rc != DLZ_OK) {
-                goto done;
-            }
-            if (nodes[from].nsucc != before) {
-                nodes[v].indeg++;
-            }
-        }
-    }
-    if (json_is_object(vin)) {
-        const char *key;
-        const json_t *val;
-        json_object_foreach((json_t *)vin, key, val) {
-            size_t at;
-            if (!lookup(ix, n, key, &at) || at < ni) {
-                rc = fail(c, DLZ_EFORMAT, "'vertexInputs' names '%.100s', which is not a vertex",
-                          key);
-                goto done;
-            }
-        }
-    }
-
-    /* The order: the stored one when both lists are present, as DL4J. */
-    const json_t *t = json_object_get(root, "topologicalOrder");
-    const json_t *ts = json_object_get(root, "topologicalOrderStr");
-    int64_t *index = NULL; /* DL4J's vertex index of each position */
-    if (json_is_array(t) && json_is_array(ts)) {
-        if (json_array_size(t) != n || json_array_size(ts) != n) {
-            rc = fail(c, DLZ_EFORMAT,
-                      "'topologicalOrder' / 'topologicalOrderStr' have %zu / %zu entries for "
-                      "%zu network inputs and vertices",
-                      json_array_size(t), json_array_size(ts), n);
-            goto done;
-        }
-        index = dlzi_calloc(n + 1, sizeof *index);
-        unsigned char *seen = dlzi_calloc(n + 1, 1);
-        unsigned char *seen_ix = dlzi_calloc(n + 1, 1);
-        if (index == NULL || seen == NULL || seen_ix == NULL) {
-            dlzi_free(index);
-            dlzi_free(seen);
-            dlzi_free(seen_ix);
-            rc = oom(c);
-            goto done;
-        }
-        for (size_t i = 0; i < n && rc == DLZ_OK; i++) {
-            const json_t *e = json_array_get(t, i), *s = json_array_get(ts, i);
-            size_t node;
-            if (!json_is_integer(e) || json_integer_value(e) < 0 ||
-                (size_t)json_integer_value(e) >= n || seen_ix[json_integer_value(e)]) {
-                rc = fail(c, DLZ_EFORMAT, "'topologicalOrder'[%zu] is not a new vertex index", i);
-            } else if (!json_is_string(s) || !lookup(ix, n, json_string_value(s), &node) ||
-                       seen[node]) {
-                rc = fail(c, DLZ_EFORMAT,
-                          "'topologicalOrderStr'[%zu] does not name a new network input or vertex",
-                          i);
-            } else {
-                seen_ix[json_integer_value(e)] = 1;
-                seen[node] = 1;
-                order[i] = (int64_t)node;
-                index[i] = (int64_t)json_integer_value(e);
-            }
-        }
-        dlzi_free(seen);
-        dlzi_free(seen_ix);
-        if (rc != DLZ_OK) {
-            dlzi_free(index);
-            goto done;
-        }
-    } else {
-        rc = kahn(c, nodes, n, order);
-        if (rc != DLZ_OK) {
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < n && rc == DLZ_OK; i++) {
-        const gnode *g = &nodes[order[i]];
-        if (g->vertex == NULL) {
-            continue; /* a network input */
-        }
-        snprintf(c->where, sizeof c->where, "vertex '%.100s'", g->name);
-        rc = build_vertex(c, g->name, index != NULL ? index[i] : order[i], g->vertex, 0, 0);
-    }
-    dlzi_free(index);
-done:
-    free_nodes(nodes, n);
-    dlzi_free(ix);
-    dlzi_free(order);
+    graph_free(&g);
     return rc;
 }
 
