@@ -351,8 +351,7 @@ int dlz_editor_set_mtime(dlz_editor *e, int64_t unix_seconds) {
 static int copy_raw(dlz_editor *e, zip_t *za, int64_t idx, dlzi_zw *zw) {
     zip_stat_t st;
     if (zip_stat_index(za, (zip_uint64_t)idx, ZIP_FL_ENC_RAW, &st) != 0) {
-        return dlzi_err_set(&e->err, DLZ_EFORMAT, "zip directory: %s",
-                            zip_error_strerror(zip_get_error(za)));
+        return dlzi_zip_error(&e->err, "zip directory", zip_get_error(za));
     }
     const char *name = st.name;
     if (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE) {
@@ -369,8 +368,7 @@ static int copy_raw(dlz_editor *e, zip_t *za, int64_t idx, dlzi_zw *zw) {
     }
     zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)idx, ZIP_FL_COMPRESSED);
     if (zf == NULL) {
-        return dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: %s", name,
-                            zip_error_strerror(zip_get_error(za)));
+        return dlzi_zip_error(&e->err, name, zip_get_error(za));
     }
     z_stream zs;
     memset(&zs, 0, sizeof zs);
@@ -386,8 +384,7 @@ static int copy_raw(dlz_editor *e, zip_t *za, int64_t idx, dlzi_zw *zw) {
     for (;;) {
         zip_int64_t k = zip_fread(zf, in, sizeof in);
         if (k < 0) {
-            rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: %s", name,
-                              zip_error_strerror(zip_file_get_error(zf)));
+            rc = dlzi_zip_error(&e->err, name, zip_file_get_error(zf));
             break;
         }
         if (k == 0) {
@@ -413,6 +410,9 @@ static int copy_raw(dlz_editor *e, zip_t *za, int64_t idx, dlzi_zw *zw) {
             usize += got;
             if (zrc == Z_STREAM_END) {
                 ended = 1;
+            } else if (zrc == Z_MEM_ERROR) {
+                rc = dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+                break;
             } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
                 rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: byte %" PRIu64 ": bad deflate data",
                                   name, csize);

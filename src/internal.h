@@ -288,9 +288,10 @@ int dlzi_json_scan(const char *text, size_t len, const dlzi_json_budget *budget,
 int dlzi_json_check_config(const char *text, size_t len, const dlzi_json_budget *budget,
                            void (*top_key)(void *ctx, const char *key, size_t len), void *ctx,
                            dlzi_err *err);
-/* dlzi_json_scan(), then jansson's json_loadb(): a valid text that jansson
-   still refuses is DLZ_ENOMEM "out of memory" (a number beyond jansson's
-   types is DLZ_EFORMAT).  *out is a new reference. */
+/* dlzi_json_scan(), then the document built through jansson's constructors
+   (not its parser, see jsonscan.c): out of memory is DLZ_ENOMEM "out of
+   memory"; a number beyond jansson's types is DLZ_EFORMAT.  *out is a new
+   reference. */
 int dlzi_json_load(const char *text, size_t len, const dlzi_json_budget *budget, unsigned flags,
                    const char *what, json_t **out, dlzi_err *err);
 
@@ -420,6 +421,9 @@ int dlzi_lock_fd(const dlz_lock *l);
 
 #include <zip.h>
 
+/* Records a libzip error: out of memory as DLZ_ENOMEM "out of memory",
+   else "<what>: <libzip's message>" with a code for its class. */
+int dlzi_zip_error(dlzi_err *err, const char *what, zip_error_t *ze);
 /* The libzip archive of an open reader (NULL for a bare array). */
 zip_t *dlzi_reader_zip(dlz_reader *r);
 /* The JSON budget of the reader's limits (DLZ_LIMIT_JSON_NODES, _DEPTH). */

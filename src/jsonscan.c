@@ -1,24 +1,30 @@
-/* jsonscan.c - checks JSON text without allocating, then parses it with
- * jansson within budgets.
+/* jsonscan.c - JSON input: checks a text without allocating, then builds
+ * its jansson document within budgets.
  *
- * jansson reports an allocation failure inside its lexer as a syntax error
- * ("string or '}' expected"), or with no message at all, so a failure of
- * json_loadb() alone cannot say whether the file or the memory is at fault.
- * Every text is therefore first checked here, with the grammar jansson
- * accepts (RFC 8259; strings of valid UTF-8 with no control characters, no
- * \u0000 unless allowed, no unpaired surrogate escapes; no byte after the
- * value), while its values are counted and its nesting measured against the
- * caller's budgets.  A text that passes and that jansson still refuses made
- * jansson run out of memory, unless a number overflows jansson's types,
- * which jansson reports with its own code.
+ * jansson's own parser is not used: its lexer ignores the failure of the
+ * buffer that collects a token (lex_save drops the character), so when
+ * memory runs out it returns documents with wrong strings, reports syntax
+ * errors that are not there, or writes past what it allocated and corrupts
+ * the heap (all three seen with allocations made to fail one at a time).
+ * Here every text is first checked with the grammar jansson accepts (RFC
+ * 8259; strings of valid UTF-8 with no control characters, no \u0000 unless
+ * allowed and never in keys, no unpaired surrogate escapes; no byte after
+ * the value), while its values are counted and its nesting measured against
+ * the caller's budgets.  The document is then built through jansson's
+ * constructors, whose allocation failures are plain NULL returns: running
+ * out of memory is DLZ_ENOMEM "out of memory" and nothing else.
  *
  * The scan also finds the keys of the top-level object, which is all the
  * reader needs to tell a MultiLayerNetwork from a ComputationGraph: opening
  * an archive builds no document.  See dlz-format(5), section CONFIGURATION. */
 #include "internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
 
 typedef struct scan {
     const unsigned char *p, *end, *start;
@@ -396,6 +402,209 @@ int dlzi_json_check_config(const char *text, size_t len, const dlzi_json_budget 
     return rc;
 }
 
+/* ---- building the document (of a text that passed the scan) ----------- */
+
+typedef struct builder {
+    const char *p, *end;
+    dlzi_err *err;
+    const char *what;
+} builder;
+
+static int nomem(builder *b) {
+    return dlzi_err_set(b->err, DLZ_ENOMEM, "out of memory");
+}
+
+static void skip_space(builder *b) {
+    while (b->p < b->end && (*b->p == ' ' || *b->p == '\t' || *b->p == '\n' || *b->p == '\r')) {
+        b->p++;
+    }
+}
+
+/* The string at b->p (its quote), decoded into a new buffer (NUL-terminated;
+ *len excludes the NUL).  The scan guarantees it is well formed. */
+static int build_string(builder *b, char **out, size_t *len) {
+    const char *q = ++b->p;
+    while (*q != '"') {
+        q += *q == '\\' ? 2 : 1;
+    }
+    char *d = dlzi_malloc((size_t)(q - b->p) + 1);
+    if (d == NULL) {
+        return nomem(b);
+    }
+    size_t n = 0;
+    while (b->p < q) {
+        if (*b->p != '\\') {
+            d[n++] = *b->p++;
+            continue;
+        }
+        char e = b->p[1];
+        b->p += 2;
+        uint32_t cp;
+        switch (e) {
+        case 'b':
+            cp = '\b';
+            break;
+        case 'f':
+            cp = '\f';
+            break;
+        case 'n':
+            cp = '\n';
+            break;
+        case 'r':
+            cp = '\r';
+            break;
+        case 't':
+            cp = '\t';
+            break;
+        case 'u':
+            hex4((const unsigned char *)b->p, &cp);
+            b->p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                uint32_t lo;
+                hex4((const unsigned char *)b->p + 2, &lo);
+                b->p += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            break;
+        default: /* '"', '\\', '/' */
+            cp = (unsigned char)e;
+        }
+        key_put(d, SIZE_MAX, &n, cp); /* never longer than its escape */
+    }
+    b->p++; /* the closing quote */
+    d[n] = '\0';
+    *out = d;
+    *len = n;
+    return DLZ_OK;
+}
+
+/* A number, as jansson makes it: an integer when there is no fraction and no
+   exponent (one beyond 64 bits is an error), else a real (an infinite one is
+   an error).  strtod reads the locale's decimal point, so '.' is put in its
+   place first. */
+static int build_number(builder *b, json_t **out) {
+    const char *start = b->p;
+    int real = 0;
+    while (b->p < b->end && strchr("+-0123456789.eE", *b->p) != NULL && *b->p != '\0') {
+        real |= *b->p == '.' || *b->p == 'e' || *b->p == 'E';
+        b->p++;
+    }
+    size_t n = (size_t)(b->p - start);
+    const char *point = localeconv()->decimal_point;
+    size_t pl = point != NULL && *point != '\0' ? strlen(point) : 1;
+    char small[128], *text = n + pl < sizeof small ? small : dlzi_malloc(n + pl + 1);
+    if (text == NULL) {
+        return nomem(b);
+    }
+    size_t k = 0;
+    for (const char *c = start; c < b->p; c++) {
+        if (*c == '.' && pl > 0 && point != NULL && *point != '\0') {
+            memcpy(text + k, point, pl);
+            k += pl;
+        } else {
+            text[k++] = *c;
+        }
+    }
+    text[k] = '\0';
+    errno = 0;
+    int rc = DLZ_OK;
+    if (real) {
+        double v = strtod(text, NULL);
+        if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL)) {
+            rc = dlzi_err_set(b->err, DLZ_EFORMAT, "%s: real number overflow: %.40s", b->what,
+                              start);
+        } else if ((*out = json_real(v)) == NULL) {
+            rc = nomem(b);
+        }
+    } else {
+        long long v = strtoll(text, NULL, 10);
+        if (errno == ERANGE) {
+            rc = dlzi_err_set(b->err, DLZ_EFORMAT, "%s: too big %sinteger: %.40s", b->what,
+                              v < 0 ? "negative " : "", start);
+        } else if ((*out = json_integer((json_int_t)v)) == NULL) {
+            rc = nomem(b);
+        }
+    }
+    if (text != small) {
+        dlzi_free(text);
+    }
+    return rc;
+}
+
+static int build_value(builder *b, json_t **out);
+
+static int build_container(builder *b, json_t **out) {
+    int object = *b->p == '{';
+    json_t *c = object ? json_object() : json_array();
+    if (c == NULL) {
+        return nomem(b);
+    }
+    b->p++;
+    skip_space(b);
+    int rc = DLZ_OK;
+    while (rc == DLZ_OK && *b->p != (object ? '}' : ']')) {
+        char *key = NULL;
+        size_t keylen;
+        if (object) {
+            rc = build_string(b, &key, &keylen);
+            skip_space(b);
+            b->p++; /* ':' */
+            skip_space(b);
+        }
+        json_t *v = NULL;
+        if (rc == DLZ_OK) {
+            rc = build_value(b, &v);
+        }
+        if (rc == DLZ_OK) {
+            /* both take v, also when they fail */
+            int bad = object ? json_object_set_new_nocheck(c, key, v) : json_array_append_new(c, v);
+            if (bad != 0) {
+                rc = nomem(b);
+            }
+        }
+        dlzi_free(key);
+        skip_space(b);
+        if (rc == DLZ_OK && *b->p == ',') {
+            b->p++;
+            skip_space(b);
+        }
+    }
+    if (rc != DLZ_OK) {
+        json_decref(c);
+        return rc;
+    }
+    b->p++;
+    *out = c;
+    return DLZ_OK;
+}
+
+static int build_value(builder *b, json_t **out) {
+    switch (*b->p) {
+    case '{':
+    case '[':
+        return build_container(b, out);
+    case '"': {
+        char *s;
+        size_t n;
+        int rc = build_string(b, &s, &n);
+        if (rc != DLZ_OK) {
+            return rc;
+        }
+        *out = json_stringn_nocheck(s, n);
+        dlzi_free(s);
+        return *out != NULL ? DLZ_OK : nomem(b);
+    }
+    case 't':
+    case 'f':
+    case 'n':
+        *out = *b->p == 't' ? json_true() : *b->p == 'f' ? json_false() : json_null();
+        b->p += *b->p == 'f' ? 5 : 4;
+        return DLZ_OK;
+    default:
+        return build_number(b, out);
+    }
+}
+
 int dlzi_json_load(const char *text, size_t len, const dlzi_json_budget *budget, unsigned flags,
                    const char *what, json_t **out, dlzi_err *err) {
     *out = NULL;
@@ -403,17 +612,7 @@ int dlzi_json_load(const char *text, size_t len, const dlzi_json_budget *budget,
     if (rc != DLZ_OK) {
         return rc;
     }
-    json_error_t jerr;
-    size_t jflags = ((flags & DLZI_JSON_ANY) ? JSON_DECODE_ANY : 0) |
-                    ((flags & DLZI_JSON_ALLOW_NUL) ? JSON_ALLOW_NUL : 0);
-    *out = json_loadb(text, len, jflags, &jerr);
-    if (*out != NULL) {
-        return DLZ_OK;
-    }
-    if (json_error_code(&jerr) == json_error_numeric_overflow) {
-        return dlzi_err_set(err, DLZ_EFORMAT, "%s: line %d, column %d: %s", what, jerr.line,
-                            jerr.column, jerr.text);
-    }
-    /* The text is valid: jansson ran out of memory (see the top). */
-    return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
+    builder b = {text, text + len, err, what};
+    skip_space(&b);
+    return build_value(&b, out);
 }

@@ -349,16 +349,16 @@ int dlz_reader_close(dlz_reader *r) {
     return rc;
 }
 
-static int zip_failure(dlz_reader *r, const char *what, zip_error_t *ze) {
+int dlzi_zip_error(dlzi_err *err, const char *what, zip_error_t *ze) {
     int ze_code = zip_error_code_zip(ze);
     int sys = zip_error_code_system(ze);
     int code;
     switch (ze_code) {
     case ZIP_ER_MEMORY:
-        return dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory");
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
     case ZIP_ER_ZLIB:
         if (sys == Z_MEM_ERROR) {
-            return dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory");
+            return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
         }
         code = DLZ_EFORMAT;
         break;
@@ -375,11 +375,15 @@ static int zip_failure(dlz_reader *r, const char *what, zip_error_t *ze) {
     default:
         code = DLZ_EFORMAT;
     }
-    dlzi_err_set(&r->err, code, "%s: %s", what, zip_error_strerror(ze));
-    if (code == DLZ_EIO) {
-        r->err.sys = sys;
+    dlzi_err_set(err, code, "%s: %s", what, zip_error_strerror(ze));
+    if (code == DLZ_EIO && err != NULL) {
+        err->sys = sys;
     }
     return code;
+}
+
+static int zip_failure(dlz_reader *r, const char *what, zip_error_t *ze) {
+    return dlzi_zip_error(&r->err, what, ze);
 }
 
 /* Reads a whole entry into memory (NUL-terminated), at most max bytes. */
@@ -398,16 +402,9 @@ static int64_t entry_read(dlzi_in *in, void *buf, size_t n) {
     entry_in *e = in->ctx;
     zip_int64_t k = zip_fread(e->zf, buf, n);
     if (k < 0) {
-        zip_error_t *ze = zip_file_get_error(e->zf);
-        int zc = zip_error_code_zip(ze);
-        if (zc == ZIP_ER_MEMORY ||
-            (zc == ZIP_ER_ZLIB && zip_error_code_system(ze) == Z_MEM_ERROR)) {
-            dlzi_err_set(in->err, DLZ_ENOMEM, "out of memory");
-            return -1;
-        }
-        int code = zc == ZIP_ER_READ ? DLZ_EIO : DLZ_EFORMAT;
-        dlzi_err_set(in->err, code, "%s: byte %" PRIu64 ": %s", e->name, e->got,
-                     zip_error_strerror(ze));
+        char what[600];
+        snprintf(what, sizeof what, "%s: byte %" PRIu64, e->name, e->got);
+        dlzi_zip_error(in->err, what, zip_file_get_error(e->zf));
         return -1;
     }
     e->got += (uint64_t)k;

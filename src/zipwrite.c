@@ -211,8 +211,10 @@ int dlzi_zw_begin(dlzi_zw *zw, const char *name, int method, int level, uint64_t
     memset(&zw->zs, 0, sizeof zw->zs);
     int zrc = deflateInit2(&zw->zs, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
     if (zrc != Z_OK) {
-        return fail(zw, dlzi_err_set(zw->err, zrc == Z_MEM_ERROR ? DLZ_ENOMEM : DLZ_EIO,
-                                     "%s: deflateInit2 failed (%d)", name, zrc));
+        return fail(
+            zw, zrc == Z_MEM_ERROR
+                    ? dlzi_err_set(zw->err, DLZ_ENOMEM, "out of memory")
+                    : dlzi_err_set(zw->err, DLZ_EIO, "%s: deflateInit2 failed (%d)", name, zrc));
     }
     zw->zs_live = 1;
     return DLZ_OK;

@@ -36,18 +36,40 @@ static int jansson_ok(const char *s, size_t n, unsigned flags) {
     return json_error_code(&e) == json_error_numeric_overflow ? -1 : 0;
 }
 
+/* The scanner accepts what jansson accepts, and the document built from an
+   accepted text equals the one jansson's own parser makes (json_equal). */
 static void agree(const char *s, size_t n, unsigned flags) {
     char msg[512];
     int a = scan_ok(s, n, flags, msg, sizeof msg);
     int b = jansson_ok(s, n, flags);
+    json_t *ours = NULL;
+    dlzi_err err;
+    dlzi_err_clear(&err);
+    int rc = dlzi_json_load(s, n, &big, flags, "text", &ours, &err);
     if (b == -1) {
-        assert_true(a); /* syntactically valid, only too large for jansson */
+        /* syntactically valid, a number too large for jansson's types */
+        assert_true(a);
+        assert_int_equal(rc, DLZ_EFORMAT);
+        assert_non_null(strstr(err.msg, "too big") != NULL ? err.msg : strstr(err.msg, "overflow"));
         return;
     }
     if (a != b) {
         fail_msg("scanner %s, jansson %s (flags %u): '%.*s' (%s)", a ? "accepts" : "refuses",
                  b ? "accepts" : "refuses", flags, (int)(n > 200 ? 200 : n), s, msg);
     }
+    assert_int_equal(rc == DLZ_OK, a);
+    if (a) {
+        json_error_t e;
+        size_t jf = ((flags & DLZI_JSON_ANY) ? JSON_DECODE_ANY : 0) |
+                    ((flags & DLZI_JSON_ALLOW_NUL) ? JSON_ALLOW_NUL : 0);
+        json_t *theirs = json_loadb(s, n, jf, &e);
+        if (!json_equal(ours, theirs)) {
+            fail_msg("built document differs from jansson's for '%.*s'", (int)(n > 200 ? 200 : n),
+                     s);
+        }
+        json_decref(theirs);
+    }
+    json_decref(ours);
 }
 
 static void test_cases(void **state) {
@@ -257,7 +279,24 @@ static void test_out_of_memory(void **state) {
         failures++;
     }
     json_set_alloc_funcs(malloc, free);
-    printf("# jansson failed %ld times: every one DLZ_ENOMEM \"out of memory\"\n", failures);
+    /* and the library's own allocations (the decoded strings) */
+    for (long k = 1;; k++) {
+        dlzi_alloc_fail_after(k);
+        json_t *root = NULL;
+        dlzi_err err;
+        dlzi_err_clear(&err);
+        int rc = dlzi_json_load(t, strlen(t), &big, 0, "t", &root, &err);
+        dlzi_alloc_fail_after(0);
+        if (rc == DLZ_OK) {
+            json_decref(root);
+            break;
+        }
+        assert_int_equal(rc, DLZ_ENOMEM);
+        assert_string_equal(err.msg, "out of memory");
+        failures++;
+    }
+    printf("# %ld allocations failed one at a time: every one DLZ_ENOMEM \"out of memory\"\n",
+           failures);
     assert_true(failures > 10);
 }
 

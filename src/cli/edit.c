@@ -64,7 +64,7 @@ const char cli_objects_usage[] =
 static unsigned char *slurp(const char *path, size_t *len) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (f == NULL) {
-        cli_error(path, "cannot open: %s", strerror(errno));
+        cli_error(path, errno == ENOMEM ? "out of memory" : "cannot open: %s", strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
@@ -86,13 +86,13 @@ static unsigned char *slurp(const char *path, size_t *len) {
             cap *= 2;
         }
     }
-    int bad = b == NULL || ferror(f);
+    int nomem = b == NULL, bad = nomem || ferror(f);
     if (f != stdin) {
         fclose(f);
     }
     if (bad) {
         free(b);
-        cli_error(path, "cannot read the file");
+        cli_error(path, nomem ? "out of memory" : "cannot read the file");
         return NULL;
     }
     *len = n;
@@ -196,6 +196,8 @@ static unsigned char *normalizer_from(const char *other, size_t *len) {
     unsigned char *copy = NULL;
     if (rc == DLZ_OK && (copy = malloc(*len ? *len : 1)) != NULL) {
         memcpy(copy, nb, *len);
+    } else if (rc == DLZ_OK) {
+        cli_error(other, "out of memory");
     }
     dlz_free(nb);
     dlz_reader_free(r);
