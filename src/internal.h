@@ -281,10 +281,23 @@ typedef struct dlzi_zw {
     uint64_t declared_csize;
     z_stream zs;
     int zs_live;
-    int failed; /* sticky: after an error only cleanup is allowed */
+    int failed;    /* sticky: after an error only cleanup is allowed */
+    int unix_host; /* dlzi_zw_set_unix() */
+    /* Sizes and offsets from zip64_size on, and entry counts from
+       zip64_count on, get ZIP64 records (0xFFFFFFFF and 0xFFFF). */
+    uint64_t zip64_size, zip64_count;
 } dlzi_zw;
 
 void dlzi_zw_init(dlzi_zw *zw, dlzi_out *out, int64_t mtime, dlzi_err *err);
+/* After init: entries "made by" Unix (ZIP 4.5) with the attributes of a
+   regular file of mode 0644, and the UTF-8 flag only on names that are not
+   ASCII, as Info-ZIP and Python's zipfile write them (the .npz layout). */
+void dlzi_zw_set_unix(dlzi_zw *zw);
+/* Test hook, after init: ZIP64 records from these sizes and counts on
+   (values above the defaults, 0xFFFFFFFF and 0xFFFF, are clamped to them),
+   so that small archives exercise the ZIP64 paths.  Data descriptors of
+   DEFLATE entries keep the real 4 GiB limit. */
+void dlzi_zw_set_zip64_limits(dlzi_zw *zw, uint64_t size, uint64_t count);
 /* Starts an entry.  DLZ_METHOD_STORE needs the exact size and CRC-32 up
    front (they go into the local header and are checked at the end);
    DLZ_METHOD_DEFLATE ignores both. */
@@ -301,6 +314,10 @@ int dlzi_zw_end(dlzi_zw *zw);
 int dlzi_zw_begin_raw(dlzi_zw *zw, const char *name, int method, uint32_t crc, uint64_t size,
                       uint64_t csize, int64_t mtime);
 int dlzi_zw_raw_data(dlzi_zw *zw, const void *p, size_t n);
+/* CRC-32 (zlib's) of n bytes, continuing from crc (0 to start), for any n. */
+uint32_t dlzi_crc32(uint32_t crc, const void *p, size_t n);
+/* dlzi_emit_fn that only computes a CRC-32: ctx is a uint32_t, 0 at first. */
+int dlzi_crc_emit(void *ctx, const void *p, size_t n);
 /* Writes the central directory and flushes; the caller then finishes out. */
 int dlzi_zw_finish(dlzi_zw *zw);
 /* Frees everything (safe after any failure, and after finish). */
