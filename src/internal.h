@@ -223,6 +223,13 @@ int dlzi_array_encoded_size(const dlz_array *a, dlz_generation gen, int row_vect
 /* 1 if the first bytes look like an ND4J array record (a UTF allocation-mode
    name), and then *gen (may be NULL) is the record's generation; else 0. */
 int dlzi_array_sniff(const unsigned char *p, size_t n, dlz_generation *gen);
+/* Emits the elements of @p a in logical 'c' order of its shape as
+   little-endian bytes of type @p as (a's own type, or DLZ_DTYPE_FLOAT for a
+   BFLOAT16 array, widened exactly) through emit, in chunks of at most
+   64 KiB; BOOL as 0/1.  A dense 'c' array of its own type is emitted from its
+   buffer in one piece on a little-endian host. */
+int dlzi_array_emit_le(const dlz_array *a, dlz_dtype as, dlzi_emit_fn emit, void *ctx,
+                       dlzi_err *err);
 /* A dense 'c' copy of a (same dtype, shape and generation). */
 int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err);
 
