@@ -362,6 +362,9 @@ void dlzi_part_compression(dlzi_part p, int *method, int *level);
 char *dlzi_object_entry_name(const char *key);
 /* Checks an object key (see dlz_writer_put_object_raw()). */
 int dlzi_check_object_key(const char *key, dlzi_err *err);
+/* 1 if the len bytes at s are valid UTF-8, else 0 with the offset of the
+   first bad sequence in *bad (may be NULL). */
+int dlzi_utf8_valid(const char *s, size_t len, size_t *bad);
 
 /* ------------------------------------------------------------------------ */
 /* Shared between reader.c, writer.c and edit.c                              */
