@@ -22,7 +22,7 @@
 #define FLAG_UTF8 0x0800u
 #define MAX32 0xFFFFFFFFu
 #define MAX16 0xFFFFu
-#define MADE_BY_UNIX (3u << 8 | 45u) /* host 3 (Unix), ZIP 4.5 */
+#define MADE_BY_UNIX (3u << 8 | 45u)    /* host 3 (Unix), ZIP 4.5 */
 #define MODE_FILE_0644 (0100644u << 16) /* external attributes: regular file, rw-r--r-- */
 
 static void dos_time(int64_t t, uint16_t *dtime, uint16_t *ddate) {
