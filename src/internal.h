@@ -331,6 +331,42 @@ int dlzi_zw_finish(dlzi_zw *zw);
 void dlzi_zw_cleanup(dlzi_zw *zw);
 
 /* ------------------------------------------------------------------------ */
+/* Export (export.c), for the model layer                                    */
+
+/* Produces the array of a tensor when it is written: *out is a new array,
+   freed after writing; a failure is described in err. */
+typedef int (*dlzi_export_source_fn)(void *ctx, size_t tag, dlz_array **out, dlzi_err *err);
+
+/* DLZ_OK when the export is open and not failed; else DLZ_EMISUSE with a
+   message that names @p what. */
+int dlzi_export_check_open(dlz_export *e, const char *what);
+/* The format of an export that is open and not failed, else -1. */
+int dlzi_export_format(const dlz_export *e);
+/* Whether a tensor @p name written as @p dtype can be put now (open, name
+   rules, name not used yet, a type the format holds); the reason on e. */
+int dlzi_export_check(dlz_export *e, const char *name, dlz_dtype dtype);
+/* dlz_export_put() of a tensor written as @p dtype (the array's own type, or
+   FLOAT for a BFLOAT16 array) with the given shape, whose array is @p a
+   (borrowed as by dlz_export_put()) or, when a is NULL, made by
+   fn(ctx, tag) when the tensor is written (ctx must live as long). */
+int dlzi_export_put(dlz_export *e, const char *name, dlz_dtype dtype, int rank,
+                    const int64_t *shape, const dlz_array *a, dlzi_export_source_fn fn, void *ctx,
+                    size_t tag);
+/* Keeps p until the export is closed or freed, then calls release(p); when
+   out of memory, release(p) is called at once and DLZ_ENOMEM returned. */
+int dlzi_export_keep(dlz_export *e, void *p, void (*release)(void *));
+/* dlz_export_set_metadata() of a value of len bytes (NUL bytes allowed). */
+int dlzi_export_set_metadata(dlz_export *e, const char *key, const char *value, size_t len);
+/* Records an error on the export; returns code. */
+int dlzi_export_fail(dlz_export *e, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
+/* Makes an open export failed with its current message (after something
+   was written or staged that cannot be taken back); returns code. */
+int dlzi_export_abort(dlz_export *e, int code);
+/* Test hook: ZIP64 limits (dlzi_zw_set_zip64_limits()) of the .npz files
+   this export opens from now on. */
+void dlzi_export_set_zip64_limits(dlz_export *e, uint64_t size, uint64_t count);
+
+/* ------------------------------------------------------------------------ */
 /* Archive layout (layout.c), shared by reader.c, writer.c and edit.c        */
 
 /* The parts of a model archive, in DL4J's entry order. */
