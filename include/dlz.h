@@ -41,6 +41,13 @@
  *   4. dlz_editor_commit() or dlz_editor_commit_to();
  *   5. dlz_editor_free()                     - NULL-safe; discards staged changes
  *
+ * Exporting tensors (safetensors, NumPy .npz and .npy), in order:
+ *   1. dlz_export_new(); 2. dlz_export_open_path() / _FILE() / _fd() /
+ *      _memory() / _io() with the format;
+ *   3. dlz_export_put(), dlz_export_put_model(), dlz_export_set_metadata();
+ *   4. dlz_export_close()                    - for a path, commits the file;
+ *   5. dlz_export_memory(); 6. dlz_export_free()
+ *
  * API rules.  They hold for every function in this header.
  *  1. Names.  Functions are dlz_<object>_<verb>, types dlz_<object>, macros
  *     and enumerators DLZ_*.  A function whose name ends in _raw takes or
@@ -55,10 +62,11 @@
  *     returning a pointer returns NULL only when out of memory (the
  *     constructors that cannot fail otherwise) or when there is nothing to
  *     return (accessors, as each says).
- *  3. Messages.  The reader, the writer, the editor and the parameter table
- *     keep a one-line description of their last failure, naming the entry,
- *     the byte offset and what was expected and found: dlz_reader_errmsg(),
- *     dlz_writer_errmsg(), dlz_editor_errmsg(), dlz_params_errmsg(), valid
+ *  3. Messages.  The reader, the writer, the editor, the export and the
+ *     parameter table keep a one-line description of their last failure,
+ *     naming the entry, the byte offset and what was expected and found:
+ *     dlz_reader_errmsg(), dlz_writer_errmsg(), dlz_editor_errmsg(),
+ *     dlz_export_errmsg(), dlz_params_errmsg(), valid
  *     until the next call on that handle; I/O failures also keep errno
  *     (dlz_reader_syserr() and its siblings).  A function without such a
  *     handle that can fail for a reason other than a bad argument or
@@ -69,13 +77,14 @@
  *     be NULL.  Out-of-memory is always DLZ_ENOMEM with "out of memory".
  *  4. Arguments.  Inputs come first, then out-parameters, then the error
  *     buffer.  On failure, out-pointers are set to NULL (numbers to 0).
- *     Inputs are only read, and are copied when they are kept, with one
- *     exception: the buffer of dlz_reader_open_memory() is borrowed.
+ *     Inputs are only read, and are copied when they are kept, with two
+ *     exceptions: the buffer of dlz_reader_open_memory() and the arrays
+ *     given to dlz_export_put() for a safetensors file are borrowed.
  *  5. Ownership.  What a function hands over is "yours": release it with
  *     the function named there (dlz_free() for byte buffers and text).
  *     Everything else returned is borrowed, valid as long as each function
  *     says, and never freed by you.  Ownership moves only on success.
- *  6. Streams.  A reader or writer opened on a FILE *, a descriptor or
+ *  6. Streams.  A reader, writer or export opened on a FILE *, a descriptor or
  *     callbacks owns the stream from that call on and closes it exactly
  *     once, unless DLZ_KEEP_OPEN is given; like DL4J, a reader consumes its
  *     input.  Paths are opened and closed by the library; saves to a path
@@ -174,6 +183,7 @@ typedef struct dlz_value dlz_value;
 typedef struct dlz_normalizer dlz_normalizer;
 typedef struct dlz_params dlz_params;
 typedef struct dlz_lock dlz_lock;
+typedef struct dlz_export dlz_export;
 
 /* ------------------------------------------------------------------------ */
 /* Arrays                                                                    */
@@ -316,8 +326,8 @@ typedef struct dlz_io {
  * Flag for the FILE*, fd and callback openers: do not close the stream.
  * Without it the library owns the stream from the call on - on success and on
  * failure alike - and closes it (fclose / close / io->close) exactly once:
- * at dlz_reader_close() / dlz_writer_close(), or before the open function
- * returns if the open fails.
+ * at dlz_reader_close() / dlz_writer_close() / dlz_export_close(), or
+ * before the open function returns if the open fails.
  */
 #define DLZ_KEEP_OPEN 0x1u
 
@@ -1728,6 +1738,206 @@ DLZ_API int dlz_params_updater_check(dlz_params *p, const dlz_array *state);
  */
 DLZ_API int dlz_params_extract_state(dlz_params *p, size_t i, int k, const dlz_array *state,
                                      char order, dlz_array **out);
+
+/* ------------------------------------------------------------------------ */
+/* Export: safetensors, NumPy .npy and .npz                                  */
+/*
+ * Writes arrays as named tensors for other frameworks: a safetensors file, a
+ * NumPy .npz archive or one bare NumPy .npy file.  Every tensor is written in
+ * row-major (C) order of its shape, little-endian, whatever the strides of
+ * the array, in its own data type:
+ *
+ *   dlz_dtype  safetensors  .npy      dlz_dtype  safetensors  .npy
+ *   DOUBLE     F64          <f8       SHORT      I16          <i2
+ *   FLOAT      F32          <f4       BYTE       I8           |i1
+ *   HALF       F16          <f2       UBYTE      U8           |u1
+ *   BFLOAT16   BF16         -         BOOL       BOOL         |b1
+ *   LONG       I64          <i8       UINT16     U16          <u2
+ *   INT        I32          <i4       UINT32     U32          <u4
+ *                                     UINT64     U64          <u8
+ *
+ * NumPy has no bfloat16: a BFLOAT16 array cannot go into a .npy or .npz file
+ * (convert it with dlz_array_to_f32(); dlz_export_put_model() does that).
+ *
+ *   1. dlz_export_new()                      - NULL only when out of memory
+ *   2. dlz_export_open_path() / _FILE() / _fd() / _memory() / _io() with a
+ *      dlz_export_format
+ *   3. dlz_export_put(), dlz_export_put_model(), dlz_export_set_metadata()
+ *   4. dlz_export_close()                    - writes what is staged, then
+ *                                              commits a path target
+ *   5. dlz_export_memory()                   - for memory output
+ *   6. dlz_export_free()                     - NULL-safe; discards an unclosed
+ *                                              export
+ *
+ * Formats:
+ *  - DLZ_EXPORT_SAFETENSORS: an 8-byte little-endian header size, a JSON
+ *    header padded with spaces to a multiple of 8 bytes ("__metadata__"
+ *    first when there is any, then the tensors), then the data of every
+ *    tensor back to back.  The data are ordered by decreasing element size,
+ *    then in the order of the puts, so that every tensor starts at a
+ *    multiple of its element size; the header lists them in the same order.
+ *    The header needs every shape and offset before the first byte of data,
+ *    so dlz_export_put() only stages a tensor and dlz_export_close() writes
+ *    them all: the arrays are BORROWED and must stay valid and unchanged
+ *    until dlz_export_close() returns (or dlz_export_free() for an export
+ *    that is not closed).  Nothing is copied: an export of arrays of N bytes
+ *    needs about N bytes of memory, not 2N.
+ *  - DLZ_EXPORT_NPZ: a zip archive with one member "<name>.npy" per tensor,
+ *    stored (not compressed), as numpy.savez() writes it: numpy.load()
+ *    reads it.  dlz_export_put() writes the member at once; the array is
+ *    read twice during the call (once for the member's CRC-32, which comes
+ *    before the data) and not kept.  ZIP64 records are added only where a
+ *    size, offset or count needs them.  Every member has the time
+ *    1980-01-01 00:00, so that the same tensors give the same bytes.
+ *  - DLZ_EXPORT_NPY: one .npy file holding exactly one array, written by
+ *    dlz_export_put() (the name is not written and may be NULL).
+ * .npy data (in .npy and .npz files) follows a version 1.0 header padded to
+ * a multiple of 64 bytes, with fortran_order False.
+ *
+ * Names: valid UTF-8, not empty, each at most once per file; "__metadata__"
+ * is reserved in safetensors files; at most 65531 bytes in .npz files.
+ *
+ * Errors: a put refused before anything was written (a bad or repeated
+ * name, a data type the format cannot hold, a second array for a .npy file)
+ * leaves the export as it was, with the reason in dlz_export_errmsg().  A
+ * failure while writing makes the export failed: later puts fail with
+ * DLZ_EMISUSE, and dlz_export_close() discards the output and returns the
+ * first failure's code with its message.  Whenever an export is not
+ * completed (a failed close, or free without close), a path target is left
+ * as it was and no temporary file remains.
+ */
+
+/** Output formats of dlz_export. */
+typedef enum dlz_export_format {
+    DLZ_EXPORT_SAFETENSORS = 0, /**< safetensors: JSON header, then the data */
+    DLZ_EXPORT_NPZ = 1,         /**< NumPy .npz: a zip of stored .npy members */
+    DLZ_EXPORT_NPY = 2          /**< one NumPy .npy file of exactly one array */
+} dlz_export_format;
+
+/** A new export, or NULL when out of memory. @since 0.1.0 */
+DLZ_API dlz_export *dlz_export_new(void);
+/** Releases the export; one still open is discarded (a path target is left
+    untouched and its temporary file removed).  NULL allowed. @since 0.1.0 */
+DLZ_API void dlz_export_free(dlz_export *e);
+
+/**
+ * Starts a file of @p format.
+ * _path: written to a temporary file in the same directory, which
+ *   dlz_export_close() fsyncs and renames over @p path, then fsyncs the
+ *   directory (see dlz_writer_open_path()).
+ * _FILE, _fd, _io: written strictly sequentially (pipes are fine);
+ *   ownership as described at DLZ_KEEP_OPEN; a FILE * is flushed, not
+ *   closed, with DLZ_KEEP_OPEN.
+ * _memory: into a growing buffer, see dlz_export_memory().
+ * An export can be opened again after it was closed.
+ * @return DLZ_OK, DLZ_EMISUSE (already open, an unknown format, bad
+ *         arguments, a path that is a directory), DLZ_EIO (the temporary
+ *         file cannot be created), DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API DLZ_NODISCARD int dlz_export_open_path(dlz_export *e, dlz_export_format format,
+                                               const char *path);
+DLZ_API DLZ_NODISCARD int dlz_export_open_FILE(dlz_export *e, dlz_export_format format, FILE *fp,
+                                               unsigned flags);
+DLZ_API DLZ_NODISCARD int dlz_export_open_fd(dlz_export *e, dlz_export_format format, int fd,
+                                             unsigned flags);
+DLZ_API DLZ_NODISCARD int dlz_export_open_memory(dlz_export *e, dlz_export_format format);
+DLZ_API DLZ_NODISCARD int dlz_export_open_io(dlz_export *e, dlz_export_format format,
+                                             const dlz_io *io, void *user, unsigned flags);
+
+/**
+ * Adds array @p a (any data type the format holds, any shape and strides,
+ * rank 0 and empty arrays included) as tensor @p name: staged, borrowed
+ * until close, for safetensors; written at once, and only read during the
+ * call, for .npz and .npy (see above).
+ * @return DLZ_OK; DLZ_EMISUSE (not open or failed, NULL array, a bad or
+ *         repeated name, a second array for .npy); DLZ_EUNSUPPORTED (a data
+ *         type the format cannot hold: BFLOAT16 in .npz and .npy);
+ *         DLZ_EIO; DLZ_ELIMIT (memory output beyond SIZE_MAX); DLZ_ENOMEM.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_export_put(dlz_export *e, const char *name, const dlz_array *a);
+
+/**
+ * Sets the safetensors metadata entry @p key to @p value (both UTF-8,
+ * copied); a key set before keeps its place and gets the new value.
+ * Metadata go into the header's "__metadata__" object, in the order the
+ * keys were first set; without any, the header has no "__metadata__".
+ * @return DLZ_OK; DLZ_EMISUSE (not open or failed, NULL, not UTF-8);
+ *         DLZ_EUNSUPPORTED (a .npz or .npy export: those have no metadata);
+ *         DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_export_set_metadata(dlz_export *e, const char *key, const char *value);
+
+/** Flags of dlz_export_put_model(); DLZ_PARAMS_ASSUME_DENSE (0x1) is
+    accepted too and passed on to dlz_reader_read_params(). */
+#define DLZ_EXPORT_UPDATER 0x2u    /**< add the optimizer state */
+#define DLZ_EXPORT_NORMALIZER 0x4u /**< add the normalizer's statistics */
+
+/**
+ * Exports the model archive open in @p r, as "dlz export" does, to a
+ * safetensors or .npz export (DLZ_EMISUSE for .npy):
+ *  - every parameter of the table (dlz_reader_read_params()) as
+ *    "<layer>/<key>" (dlz_param_info.name: "0/W", "dense1/b"), in table
+ *    order, with DL4J's shape and the coefficients' data type;
+ *  - with DLZ_EXPORT_UPDATER, each parameter's optimizer state as
+ *    "updater/<layer>/<key>/<state>" with the state names of
+ *    dlz_updater_block ("m", "v" for Adam ...), block by block; nothing for
+ *    stateless updaters; DLZ_ENOTFOUND when the archive has no
+ *    updaterState.bin although its updaters keep state;
+ *  - with DLZ_EXPORT_NORMALIZER (DLZ_ENOTFOUND when there is no
+ *    normalizer.bin), its statistics as "normalizer/<field>" (mean, std,
+ *    labelMean, labelStd; min, max, labelMin, labelMax), for the
+ *    multi-normalizers "normalizer/<field>/<index>" (featureMean/0,
+ *    labelStd/1 ...; featureMin ...), for MULTI_HYBRID
+ *    "normalizer/inputStats/<index>/<stat>" and "outputStats" (mean and
+ *    std, or lower and upper), and its ranges as 0-d DOUBLE tensors
+ *    (targetMin, targetMax; minRange, maxRange, maxPixelVal);
+ *    DLZ_EUNSUPPORTED for types without statistics (CUSTOM ...).
+ * BFLOAT16 tensors are widened to FLOAT (exactly) in .npz files.  For
+ * safetensors the metadata get "source" = "dl4j", "kind"
+ * (dlz_kind_name()), "dl4j_configuration" (configuration.json; a file that
+ * is not UTF-8 is read as Latin-1) and, with the normalizer,
+ * "dl4j_normalizer" (dlz_normalizer_to_json()).
+ * Everything is read and checked before anything is staged or written: a
+ * failure there (the reader's, the parameter table's, two tensors with one
+ * name, a name already put) leaves the export as it was; a later one makes
+ * it failed.  The
+ * arrays are kept by the export as long as it needs them: @p r may be closed
+ * or freed after the call.  The message of a failure is on @p e, also when
+ * it comes from reading @p r; dlz_export_syserr() is nonzero only for
+ * failures of the output.
+ * @return DLZ_OK; DLZ_EMISUSE (not open or failed, bad flags, a bare array
+ *         file, .npy); DLZ_ENOTFOUND (see above); DLZ_EUNSUPPORTED (two
+ *         tensors would have one name, a normalizer without statistics);
+ *         the codes of the reader, dlz_params_check(),
+ *         dlz_params_updater_check() and dlz_export_put().  @since 0.1.0
+ */
+DLZ_API int dlz_export_put_model(dlz_export *e, dlz_reader *r, unsigned flags);
+
+/**
+ * Finishes the file: writes the staged safetensors tensors, or the zip
+ * directory, flushes, and commits a path target (fsync, rename, fsync of
+ * the directory) or closes an owned stream.  On failure a path target is
+ * untouched.  A .npy export needs its array (DLZ_EMISUSE otherwise).
+ * Afterwards the borrowed arrays are no longer used and the export is
+ * closed, whatever the result.
+ * @return DLZ_OK; DLZ_EMISUSE (not open, .npy without an array); the first
+ *         failure of a failed export; DLZ_EIO; DLZ_ELIMIT (a safetensors
+ *         header above 100000000 bytes, which readers refuse); DLZ_ENOMEM.
+ * @since 0.1.0
+ */
+DLZ_API DLZ_NODISCARD int dlz_export_close(dlz_export *e);
+
+/** For an export opened with dlz_export_open_memory(), after a successful
+    close: the bytes, borrowed until the export is opened again or freed.
+    @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
+DLZ_API int dlz_export_memory(const dlz_export *e, const void **buf, size_t *len);
+
+/** Last error of this export: one line, borrowed, valid until the next
+    call. @since 0.1.0 */
+DLZ_API const char *dlz_export_errmsg(const dlz_export *e);
+/** errno of the last DLZ_EIO failure of the output, else 0. @since 0.1.0 */
+DLZ_API int dlz_export_syserr(const dlz_export *e);
 
 #ifdef __cplusplus
 }

@@ -1521,9 +1521,30 @@ static int em_int(emitter *e, int64_t v, int wide) {
     return rc;
 }
 
-/* Writes the elements of a in logical 'c' order, big-endian. */
-static int em_elements(emitter *e, const dlz_array *a) {
+/* Stores v as width bytes, big- or little-endian. */
+static void put_uint(unsigned char *dst, uint64_t v, size_t width, int little) {
+    switch (width) {
+    case 1:
+        *dst = (unsigned char)v;
+        break;
+    case 2:
+        little ? dlzi_put_le16(dst, (uint16_t)v) : dlzi_put_be16(dst, (uint16_t)v);
+        break;
+    case 4:
+        little ? dlzi_put_le32(dst, (uint32_t)v) : dlzi_put_be32(dst, (uint32_t)v);
+        break;
+    default:
+        little ? dlzi_put_le64(dst, v) : dlzi_put_be64(dst, v);
+        break;
+    }
+}
+
+/* Writes the elements of a in logical 'c' order, big-endian (ND4J records)
+   or little-endian; with widen, BFLOAT16 elements become FLOAT (exactly: the
+   upper 16 bits of a binary32).  BOOL is written as 0/1. */
+static int em_elements(emitter *e, const dlz_array *a, int little, int widen) {
     const size_t esz = dtypes[a->dtype].size;
+    const size_t osz = widen ? 4 : esz;
     const unsigned char *d = a->data;
     iter it;
     iter_init(&it, a);
@@ -1534,32 +1555,80 @@ static int em_elements(emitter *e, const dlz_array *a) {
                 return rc;
             }
             const unsigned char *src = d + (size_t)(it.pos + i * it.row_stride) * esz;
-            unsigned char *dst = e->buf + e->len;
+            uint8_t u8;
             uint16_t u16;
             uint32_t u32;
-            uint64_t u64;
+            uint64_t v;
             switch (esz) {
             case 1:
-                *dst = a->dtype == DLZ_DTYPE_BOOL ? *src != 0 : *src;
+                memcpy(&u8, src, 1);
+                v = a->dtype == DLZ_DTYPE_BOOL ? u8 != 0 : u8;
                 break;
             case 2:
                 memcpy(&u16, src, 2);
-                dlzi_put_be16(dst, u16);
+                v = widen ? (uint64_t)u16 << 16 : u16;
                 break;
             case 4:
                 memcpy(&u32, src, 4);
-                dlzi_put_be32(dst, u32);
+                v = u32;
                 break;
             default:
-                memcpy(&u64, src, 8);
-                dlzi_put_be64(dst, u64);
+                memcpy(&v, src, 8);
                 break;
             }
-            e->len += esz;
+            put_uint(e->buf + e->len, v, osz, little);
+            e->len += osz;
         }
         iter_next(&it);
     }
     return DLZ_OK;
+}
+
+static int host_little_endian(void) {
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+/* 1 if the elements lie densely in row-major order from the buffer's start. */
+static int dense_c(const dlz_array *a) {
+    int64_t expect = 1;
+    for (int k = a->rank - 1; k >= 0; k--) {
+        if (a->shape[k] > 1 && a->strides[k] != expect) {
+            return 0;
+        }
+        expect *= a->shape[k];
+    }
+    return 1;
+}
+
+int dlzi_array_emit_le(const dlz_array *a, dlz_dtype as, dlzi_emit_fn emit, void *ctx,
+                       dlzi_err *err) {
+    int widen = a->dtype == DLZ_DTYPE_BFLOAT16 && as == DLZ_DTYPE_FLOAT;
+    if (as != a->dtype && !widen) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "cannot write a %s array as %s",
+                            dtypes[a->dtype].name, dlz_dtype_name(as) ? dlz_dtype_name(as) : "?");
+    }
+    if (a->length == 0) {
+        return DLZ_OK;
+    }
+    if (!widen && a->dtype != DLZ_DTYPE_BOOL && host_little_endian() && dense_c(a)) {
+        /* The buffer is the file's bytes already. */
+        int rc = emit(ctx, a->data, (size_t)a->length * dtypes[a->dtype].size);
+        return rc == DLZ_OK ? DLZ_OK : rc < 0 ? rc : DLZ_EIO;
+    }
+    emitter e = {emit, ctx, NULL, 0};
+    e.buf = dlzi_malloc(ENC_CHUNK);
+    if (e.buf == NULL) {
+        return dlzi_err_set(err, DLZ_ENOMEM, "out of memory");
+    }
+    int rc = em_elements(&e, a, 1, widen);
+    if (rc == DLZ_OK) {
+        rc = em_flush(&e);
+    }
+    dlzi_free(e.buf);
+    return rc;
 }
 
 static int encode(const dlz_array *a, const plan *p, emitter *e) {
@@ -1589,7 +1658,7 @@ static int encode(const dlz_array *a, const plan *p, emitter *e) {
         (rc = em_utf(e, dtypes[a->dtype].name)) != DLZ_OK) {
         return rc;
     }
-    if ((rc = em_elements(e, a)) != DLZ_OK) {
+    if ((rc = em_elements(e, a, 0, 0)) != DLZ_OK) {
         return rc;
     }
     return em_flush(e);

@@ -245,6 +245,13 @@ int dlzi_array_encoded_size(const dlz_array *a, dlz_generation gen, int row_vect
 /* 1 if the first bytes look like an ND4J array record (a UTF allocation-mode
    name), and then *gen (may be NULL) is the record's generation; else 0. */
 int dlzi_array_sniff(const unsigned char *p, size_t n, dlz_generation *gen);
+/* Emits the elements of @p a in logical 'c' order of its shape as
+   little-endian bytes of type @p as (a's own type, or DLZ_DTYPE_FLOAT for a
+   BFLOAT16 array, widened exactly) through emit, in chunks of at most
+   64 KiB; BOOL as 0/1.  A dense 'c' array of its own type is emitted from its
+   buffer in one piece on a little-endian host. */
+int dlzi_array_emit_le(const dlz_array *a, dlz_dtype as, dlzi_emit_fn emit, void *ctx,
+                       dlzi_err *err);
 /* A dense 'c' copy of a (same dtype, shape and generation). */
 int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err);
 
@@ -344,10 +351,23 @@ typedef struct dlzi_zw {
     uint64_t declared_csize;
     z_stream zs;
     int zs_live;
-    int failed; /* sticky: after an error only cleanup is allowed */
+    int failed;    /* sticky: after an error only cleanup is allowed */
+    int unix_host; /* dlzi_zw_set_unix() */
+    /* Sizes and offsets from zip64_size on, and entry counts from
+       zip64_count on, get ZIP64 records (0xFFFFFFFF and 0xFFFF). */
+    uint64_t zip64_size, zip64_count;
 } dlzi_zw;
 
 void dlzi_zw_init(dlzi_zw *zw, dlzi_out *out, int64_t mtime, dlzi_err *err);
+/* After init: entries "made by" Unix (ZIP 4.5) with the attributes of a
+   regular file of mode 0644, and the UTF-8 flag only on names that are not
+   ASCII, as Info-ZIP and Python's zipfile write them (the .npz layout). */
+void dlzi_zw_set_unix(dlzi_zw *zw);
+/* Test hook, after init: ZIP64 records from these sizes and counts on
+   (values above the defaults, 0xFFFFFFFF and 0xFFFF, are clamped to them),
+   so that small archives exercise the ZIP64 paths.  Data descriptors of
+   DEFLATE entries keep the real 4 GiB limit. */
+void dlzi_zw_set_zip64_limits(dlzi_zw *zw, uint64_t size, uint64_t count);
 /* Starts an entry.  DLZ_METHOD_STORE needs the exact size and CRC-32 up
    front (they go into the local header and are checked at the end);
    DLZ_METHOD_DEFLATE ignores both. */
@@ -366,10 +386,50 @@ int dlzi_zw_begin_raw(dlzi_zw *zw, const char *name, int method, uint32_t crc, u
 int dlzi_zw_raw_data(dlzi_zw *zw, const void *p, size_t n);
 /* 1 when an entry of that name was written. */
 int dlzi_zw_has(const dlzi_zw *zw, const char *name);
+/* CRC-32 (zlib's) of n bytes, continuing from crc (0 to start), for any n. */
+uint32_t dlzi_crc32(uint32_t crc, const void *p, size_t n);
+/* dlzi_emit_fn that only computes a CRC-32: ctx is a uint32_t, 0 at first. */
+int dlzi_crc_emit(void *ctx, const void *p, size_t n);
 /* Writes the central directory and flushes; the caller then finishes out. */
 int dlzi_zw_finish(dlzi_zw *zw);
 /* Frees everything (safe after any failure, and after finish). */
 void dlzi_zw_cleanup(dlzi_zw *zw);
+
+/* ------------------------------------------------------------------------ */
+/* Export (export.c), for the model layer                                    */
+
+/* Produces the array of a tensor when it is written: *out is a new array,
+   freed after writing; a failure is described in err. */
+typedef int (*dlzi_export_source_fn)(void *ctx, size_t tag, dlz_array **out, dlzi_err *err);
+
+/* DLZ_OK when the export is open and not failed; else DLZ_EMISUSE with a
+   message that names @p what. */
+int dlzi_export_check_open(dlz_export *e, const char *what);
+/* The format of an export that is open and not failed, else -1. */
+int dlzi_export_format(const dlz_export *e);
+/* Whether a tensor @p name written as @p dtype can be put now (open, name
+   rules, name not used yet, a type the format holds); the reason on e. */
+int dlzi_export_check(dlz_export *e, const char *name, dlz_dtype dtype);
+/* dlz_export_put() of a tensor written as @p dtype (the array's own type, or
+   FLOAT for a BFLOAT16 array) with the given shape, whose array is @p a
+   (borrowed as by dlz_export_put()) or, when a is NULL, made by
+   fn(ctx, tag) when the tensor is written (ctx must live as long). */
+int dlzi_export_put(dlz_export *e, const char *name, dlz_dtype dtype, int rank,
+                    const int64_t *shape, const dlz_array *a, dlzi_export_source_fn fn, void *ctx,
+                    size_t tag);
+/* Keeps p until the export is closed or freed, then calls release(p); when
+   out of memory, release(p) is called at once and DLZ_ENOMEM returned. */
+int dlzi_export_keep(dlz_export *e, void *p, void (*release)(void *));
+/* dlz_export_set_metadata() of a value of len bytes (NUL bytes allowed). */
+int dlzi_export_set_metadata(dlz_export *e, const char *key, const char *value, size_t len);
+/* Records an error on the export; returns code. */
+int dlzi_export_fail(dlz_export *e, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
+/* Makes an open export failed with its current message (after something
+   was written or staged that cannot be taken back); returns code. */
+int dlzi_export_abort(dlz_export *e, int code);
+/* Test hook: ZIP64 limits (dlzi_zw_set_zip64_limits()) of the .npz files
+   this export opens from now on. */
+void dlzi_export_set_zip64_limits(dlz_export *e, uint64_t size, uint64_t count);
 
 /* ------------------------------------------------------------------------ */
 /* Archive layout (layout.c), shared by reader.c, writer.c and edit.c        */
@@ -415,6 +475,9 @@ int dlzi_lock_acquire(const char *path, int64_t timeout_ms, dlz_lock **out, dlzi
 int dlzi_lock_check(const dlz_lock *l, dlzi_err *err);
 /* The locked file's descriptor (owned by the lock). */
 int dlzi_lock_fd(const dlz_lock *l);
+/* 1 if the len bytes at s are valid UTF-8, else 0 with the offset of the
+   first bad sequence in *bad (may be NULL). */
+int dlzi_utf8_valid(const char *s, size_t len, size_t *bad);
 
 /* ------------------------------------------------------------------------ */
 /* Shared between reader.c, writer.c and edit.c                              */

@@ -88,9 +88,18 @@ int dlzi_check_object_key(const char *key, dlzi_err *err) {
         }
         seg = end + 1;
     }
-    /* UTF-8 validity (same decoder rules as the configuration). */
+    size_t bad;
+    if (!dlzi_utf8_valid(key, len, &bad)) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "object key is not valid UTF-8 at byte %zu", bad);
+    }
+    return DLZ_OK;
+}
+
+/* The decoder rules of the configuration: no overlong forms, surrogates or
+   code points above U+10FFFF. */
+int dlzi_utf8_valid(const char *s, size_t len, size_t *bad) {
     for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)key[i];
+        unsigned char c = (unsigned char)s[i];
         size_t n = c < 0x80                   ? 1
                    : (c >= 0xC2 && c <= 0xDF) ? 2
                    : (c >= 0xE0 && c <= 0xEF) ? 3
@@ -99,7 +108,7 @@ int dlzi_check_object_key(const char *key, dlzi_err *err) {
         int ok = n != 0 && i + n <= len;
         uint32_t cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
         for (size_t k = 1; ok && k < n; k++) {
-            unsigned char cc = (unsigned char)key[i + k];
+            unsigned char cc = (unsigned char)s[i + k];
             ok = (cc & 0xC0) == 0x80;
             cp = cp << 6 | (cc & 0x3Fu);
         }
@@ -108,9 +117,12 @@ int dlzi_check_object_key(const char *key, dlzi_err *err) {
                    (cp >= 0xD800 && cp <= 0xDFFF));
         }
         if (!ok) {
-            return dlzi_err_set(err, DLZ_EMISUSE, "object key is not valid UTF-8 at byte %zu", i);
+            if (bad != NULL) {
+                *bad = i;
+            }
+            return 0;
         }
         i += n;
     }
-    return DLZ_OK;
+    return 1;
 }

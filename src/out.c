@@ -382,7 +382,7 @@ static int mem_write(dlzi_out *o, const void *buf, size_t n) {
         }
         unsigned char *p = dlzi_realloc(s->p, cap);
         if (p == NULL) {
-            return dlzi_err_set(o->err, DLZ_ENOMEM, "out of memory (%zu bytes)", cap);
+            return dlzi_err_set(o->err, DLZ_ENOMEM, "out of memory");
         }
         s->p = p;
         s->cap = cap;

@@ -292,16 +292,7 @@ static int order_error(dlz_writer *w, const char *what) {
 
 int dlzi_put_bytes_entry(dlzi_zw *zw, const char *name, int method, int level, const void *data,
                          size_t len) {
-    uint32_t crc = 0;
-    if (method == DLZ_METHOD_STORE) {
-        crc = (uint32_t)crc32(0L, Z_NULL, 0);
-        const unsigned char *b = data;
-        for (size_t done = 0; done < len;) {
-            size_t k = len - done > (1u << 30) ? (1u << 30) : len - done;
-            crc = (uint32_t)crc32(crc, b + done, (uInt)k);
-            done += k;
-        }
-    }
+    uint32_t crc = method == DLZ_METHOD_STORE ? dlzi_crc32(0, data, len) : 0;
     int rc = dlzi_zw_begin(zw, name, method, level, len, crc);
     if (rc == DLZ_OK) {
         rc = dlzi_zw_data(zw, data, len);
@@ -428,19 +419,6 @@ int dlz_writer_put_configuration(dlz_writer *w, const char *json, size_t len) {
     return DLZ_OK;
 }
 
-/* dlzi_emit_fn that only computes size and CRC (for STORE entries). */
-typedef struct crc_acc {
-    uint32_t crc;
-    uint64_t n;
-} crc_acc;
-
-static int crc_emit(void *ctx, const void *p, size_t n) {
-    crc_acc *a = ctx;
-    a->crc = (uint32_t)crc32(a->crc, p, (uInt)n); /* chunks are <= 64 KiB */
-    a->n += n;
-    return DLZ_OK;
-}
-
 int dlzi_put_array_entry(dlzi_zw *zw, const char *name, int method, int level, dlz_generation gen,
                          const dlz_array *a, dlzi_err *err) {
     uint64_t size;
@@ -449,15 +427,15 @@ int dlzi_put_array_entry(dlzi_zw *zw, const char *name, int method, int level, d
         dlzi_err_prefix(err, "%s", name);
         return rc;
     }
-    crc_acc acc = {(uint32_t)crc32(0L, Z_NULL, 0), 0};
+    uint32_t crc = 0;
     if (method == DLZ_METHOD_STORE) {
         /* STORE puts the CRC in the local header: a first pass computes it. */
-        rc = dlzi_array_encode(a, gen, 1, crc_emit, &acc, err);
+        rc = dlzi_array_encode(a, gen, 1, dlzi_crc_emit, &crc, err);
         if (rc != DLZ_OK) {
             return rc;
         }
     }
-    rc = dlzi_zw_begin(zw, name, method, level, size, acc.crc);
+    rc = dlzi_zw_begin(zw, name, method, level, size, crc);
     if (rc == DLZ_OK) {
         rc = dlzi_array_encode(a, gen, 1, dlzi_zw_emit, zw, err);
     }

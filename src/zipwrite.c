@@ -21,6 +21,9 @@
 #define FLAG_DESCRIPTOR 0x0008u
 #define FLAG_UTF8 0x0800u
 #define MAX32 0xFFFFFFFFu
+#define MAX16 0xFFFFu
+#define MADE_BY_UNIX (3u << 8 | 45u)    /* host 3 (Unix), ZIP 4.5 */
+#define MODE_FILE_0644 (0100644u << 16) /* external attributes: regular file, rw-r--r-- */
 
 static void dos_time(int64_t t, uint16_t *dtime, uint16_t *ddate) {
     time_t tt = (time_t)t;
@@ -44,7 +47,45 @@ void dlzi_zw_init(dlzi_zw *zw, dlzi_out *out, int64_t mtime, dlzi_err *err) {
     memset(zw, 0, sizeof *zw);
     zw->out = out;
     zw->err = err;
+    zw->zip64_size = MAX32;
+    zw->zip64_count = MAX16;
     dos_time(mtime, &zw->dostime, &zw->dosdate);
+}
+
+void dlzi_zw_set_unix(dlzi_zw *zw) {
+    zw->unix_host = 1;
+}
+
+void dlzi_zw_set_zip64_limits(dlzi_zw *zw, uint64_t size, uint64_t count) {
+    zw->zip64_size = size < MAX32 ? size : MAX32;
+    zw->zip64_count = count < MAX16 ? count : MAX16;
+}
+
+uint32_t dlzi_crc32(uint32_t crc, const void *p, size_t n) {
+    /* crc32() takes a 32-bit length. */
+    const unsigned char *b = p;
+    uLong c = crc;
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done > (1u << 30) ? (1u << 30) : n - done;
+        c = crc32(c, b + done, (uInt)k);
+        done += k;
+    }
+    return (uint32_t)c;
+}
+
+int dlzi_crc_emit(void *ctx, const void *p, size_t n) {
+    uint32_t *crc = ctx;
+    *crc = dlzi_crc32(*crc, p, n);
+    return DLZ_OK;
+}
+
+static int has_non_ascii(const char *s) {
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s >= 0x80) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int flush(dlzi_zw *zw) {
@@ -150,7 +191,8 @@ static int start_entry(dlzi_zw *zw, const char *name, int method, uint64_t size,
     }
     e->offset = zw->offset;
     e->method = (uint16_t)method;
-    e->flags = FLAG_UTF8 | (method == DLZ_METHOD_DEFLATE ? FLAG_DESCRIPTOR : 0);
+    e->flags = (zw->unix_host && !has_non_ascii(name) ? 0 : FLAG_UTF8) |
+               (method == DLZ_METHOD_DEFLATE ? FLAG_DESCRIPTOR : 0);
     if (mtime >= 0) {
         dos_time(mtime, &e->dostime, &e->dosdate);
     } else {
@@ -162,12 +204,12 @@ static int start_entry(dlzi_zw *zw, const char *name, int method, uint64_t size,
     zw->open = 1;
     zw->raw = 0;
     zw->method = (uint16_t)method;
-    zw->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    zw->crc = 0;
     zw->declared_crc = crc;
     zw->declared_size = size;
     zw->usize = zw->csize = 0;
 
-    int zip64 = method == DLZ_METHOD_STORE && size >= MAX32;
+    int zip64 = method == DLZ_METHOD_STORE && size >= zw->zip64_size;
     unsigned char h[30 + 20];
     dlzi_put_le32(h, SIG_LOCAL);
     dlzi_put_le16(h + 4, zip64 ? 45 : 20);
@@ -292,13 +334,7 @@ int dlzi_zw_data(dlzi_zw *zw, const void *p, size_t n) {
     if (zw->raw) {
         return fail(zw, dlzi_err_set(zw->err, DLZ_EMISUSE, "raw entry fed uncompressed data"));
     }
-    /* crc32() takes a 32-bit length. */
-    const unsigned char *b = p;
-    for (size_t done = 0; done < n;) {
-        size_t k = n - done > (1u << 30) ? (1u << 30) : n - done;
-        zw->crc = (uint32_t)crc32(zw->crc, b + done, (uInt)k);
-        done += k;
-    }
+    zw->crc = dlzi_crc32(zw->crc, p, n);
     zw->usize += n;
     if (zw->method == DLZ_METHOD_STORE) {
         if (zw->usize > zw->declared_size) {
@@ -390,12 +426,15 @@ int dlzi_zw_finish(dlzi_zw *zw) {
         return rc;
     }
     uint64_t cd_start = zw->offset;
-    int need64 = zw->n > 0xFFFF;
+    /* As java.util.zip: a count of 0xFFFF already needs the ZIP64 record. */
+    int many = zw->n >= zw->zip64_count;
+    int need64 = many;
     for (size_t i = 0; i < zw->n; i++) {
         const dlzi_zw_entry *e = &zw->entries[i];
         unsigned char h[46], x[28];
         size_t xl = 0;
-        int big_u = e->size >= MAX32, big_c = e->csize >= MAX32, big_o = e->offset >= MAX32;
+        const uint64_t lim = zw->zip64_size;
+        int big_u = e->size >= lim, big_c = e->csize >= lim, big_o = e->offset >= lim;
         if (big_u || big_c || big_o) {
             xl = 4;
             if (big_u) {
@@ -415,7 +454,8 @@ int dlzi_zw_finish(dlzi_zw *zw) {
         }
         size_t nlen = strlen(e->name);
         dlzi_put_le32(h, SIG_CENTRAL);
-        dlzi_put_le16(h + 4, xl ? 45 : 20); /* made by: MS-DOS, like the JDK */
+        /* made by: MS-DOS, like the JDK, or Unix */
+        dlzi_put_le16(h + 4, zw->unix_host ? MADE_BY_UNIX : xl ? 45 : 20);
         dlzi_put_le16(h + 6, xl ? 45 : 20);
         dlzi_put_le16(h + 8, e->flags);
         dlzi_put_le16(h + 10, e->method);
@@ -426,7 +466,8 @@ int dlzi_zw_finish(dlzi_zw *zw) {
         dlzi_put_le32(h + 24, big_u ? MAX32 : (uint32_t)e->size);
         dlzi_put_le16(h + 28, (uint16_t)nlen);
         dlzi_put_le16(h + 30, (uint16_t)xl);
-        memset(h + 32, 0, 10); /* comment length, disk, internal and external attributes */
+        memset(h + 32, 0, 6); /* comment length, disk, internal attributes */
+        dlzi_put_le32(h + 38, zw->unix_host ? MODE_FILE_0644 : 0);
         dlzi_put_le32(h + 42, big_o ? MAX32 : (uint32_t)e->offset);
         if ((rc = put(zw, h, 46)) != DLZ_OK || (rc = put(zw, e->name, nlen)) != DLZ_OK ||
             (xl && (rc = put(zw, x, xl)) != DLZ_OK)) {
@@ -434,7 +475,7 @@ int dlzi_zw_finish(dlzi_zw *zw) {
         }
     }
     uint64_t cd_size = zw->offset - cd_start;
-    if (cd_start >= MAX32 || cd_size >= MAX32) {
+    if (cd_start >= zw->zip64_size || cd_size >= zw->zip64_size) {
         need64 = 1;
     }
     if (need64) {
@@ -442,7 +483,7 @@ int dlzi_zw_finish(dlzi_zw *zw) {
         unsigned char z[56 + 20];
         dlzi_put_le32(z, SIG_END64);
         dlzi_put_le64(z + 4, 44);
-        dlzi_put_le16(z + 12, 45);
+        dlzi_put_le16(z + 12, zw->unix_host ? MADE_BY_UNIX : 45);
         dlzi_put_le16(z + 14, 45);
         dlzi_put_le32(z + 16, 0);
         dlzi_put_le32(z + 20, 0);
@@ -459,14 +500,14 @@ int dlzi_zw_finish(dlzi_zw *zw) {
         }
     }
     unsigned char end[22];
-    uint16_t cnt = zw->n > 0xFFFF ? 0xFFFF : (uint16_t)zw->n;
+    uint16_t cnt = many ? MAX16 : (uint16_t)zw->n;
     dlzi_put_le32(end, SIG_END);
     dlzi_put_le16(end + 4, 0);
     dlzi_put_le16(end + 6, 0);
     dlzi_put_le16(end + 8, cnt);
     dlzi_put_le16(end + 10, cnt);
-    dlzi_put_le32(end + 12, cd_size >= MAX32 ? MAX32 : (uint32_t)cd_size);
-    dlzi_put_le32(end + 16, cd_start >= MAX32 ? MAX32 : (uint32_t)cd_start);
+    dlzi_put_le32(end + 12, cd_size >= zw->zip64_size ? MAX32 : (uint32_t)cd_size);
+    dlzi_put_le32(end + 16, cd_start >= zw->zip64_size ? MAX32 : (uint32_t)cd_start);
     dlzi_put_le16(end + 20, 0);
     if ((rc = put(zw, end, sizeof end)) != DLZ_OK) {
         return fail(zw, rc);

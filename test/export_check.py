@@ -13,6 +13,10 @@ Used by test_export.sh:
       checks the outputs test_export.sh left in DIR (params.json, first.txt,
       grid_f.txt, p.safetensors, p.npz, u.*, n.*) and prints one line per
       check: "ok DESCRIPTION" or "not ok DESCRIPTION", details as "# ..." lines
+  export_check.py arrays MANIFEST
+      checks the files test_export.c wrote with the export API against the
+      values they must hold (see value_formula()), as the "archive" mode
+      does; exit status 77 when numpy or safetensors is missing
 
 Tensors are read back with the safetensors package (safetensors.numpy) and
 numpy.load; every value is compared bit by bit with DL4J's values_hex.  The
@@ -25,9 +29,13 @@ import sys
 import traceback
 import zipfile
 
-import numpy as np
-import safetensors.numpy
-from safetensors import safe_open
+try:
+    import numpy as np
+    import safetensors.numpy
+    from safetensors import safe_open
+except ImportError as e:  # test_export.c skips the read-back
+    print(f"# {e}", file=sys.stderr)
+    sys.exit(77)
 
 NP_TYPES = {"FLOAT": np.float32, "DOUBLE": np.float64, "HALF": np.float16}
 ST_SIZES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2}
@@ -409,11 +417,230 @@ def archive(archive_path, expected_path, d):
             check_normalizer(name, exp, n, ext)
 
 
+# ---- files of the export API (test_export.c) ------------------------------------------
+
+NP_OF_CODE = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
+              "I8": "|i1", "U8": "|u1", "BOOL": "|b1", "U16": "<u2", "U32": "<u4", "U64": "<u8"}
+CODE_SIZES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
+              "U8": 1, "BOOL": 1, "U16": 2, "U32": 4, "U64": 8}
+
+
+def value_formula(code, shape, seed):
+    """The little-endian bytes, in C order, of the tensor test_export.c made:
+    element i holds v(i + seed) (the same formula as its store())."""
+    n = int(np.prod(shape, dtype=np.int64))
+    i = np.arange(n, dtype=np.int64) + seed
+    k = i * 7919
+    s = k % 251 - 125
+    u = (k % 251).astype(np.uint64)
+    f = ((k % 61) - 30) * 0.5
+    if code in ("F64", "F32", "F16"):
+        v = f.astype(NP_OF_CODE[code])
+    elif code == "BF16":
+        v = (f.astype("<f4").view("<u4") >> 16).astype("<u2")  # exact: few significant bits
+    elif code == "I64":
+        v = (s * 1099511627791).astype("<i8")
+    elif code == "I32":
+        v = (s * 16777213).astype("<i4")
+    elif code == "I16":
+        v = (s * 251).astype("<i2")
+    elif code == "I8":
+        v = s.astype("|i1")
+    elif code == "U8":
+        v = u.astype("|u1")
+    elif code == "U16":
+        v = (u * np.uint64(257)).astype("<u2")
+    elif code == "U32":
+        v = (u * np.uint64(16777217)).astype("<u4")
+    elif code == "U64":
+        v = (u * np.uint64(72057594037927941)).astype("<u8")
+    elif code == "BOOL":
+        v = (k % 3 == 0).astype("|u1")  # the bytes: 0 or 1
+    else:
+        raise ValueError(code)
+    return v.tobytes()
+
+
+def loaded_bytes(a):
+    """Bytes of an array NumPy or safetensors returned, C order, little-endian."""
+    a = np.ascontiguousarray(a)
+    if a.dtype == np.bool_:
+        a = a.view(np.uint8)
+    return a.astype(a.dtype.newbyteorder("<")).tobytes()
+
+
+def check_st_file(f):
+    path, want = f["path"], f["tensors"]
+    data = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", data[:8])
+    pairs = json.loads(data[8 : 8 + n], object_pairs_hook=list)
+    problems = []
+    if n % 8 or data[8 : 8 + n].rstrip(b" ") != data[8 : 8 + n].rstrip():
+        problems.append(f"header of {n} bytes: not padded with spaces to a multiple of 8")
+    meta = [v for k, v in pairs if k == "__metadata__"]
+    header = [(k, dict(v)) for k, v in pairs if k != "__metadata__"]
+    if "metadata" in f:
+        got = dict(meta[0]) if meta else None
+        if got != f["metadata"] or (pairs and pairs[0][0] != "__metadata__"):
+            problems.append(f"__metadata__ {meta} (want {f['metadata']}, first in the header)")
+        elif [k for k, _ in meta[0]] != list(f["metadata"]):
+            problems.append(f"metadata keys in the order {[k for k, _ in meta[0]]}")
+    elif meta:
+        problems.append("__metadata__ although none was set")
+    # Data order: decreasing element size, then put order; the header in that order.
+    order = sorted(range(len(want)), key=lambda j: -CODE_SIZES[want[j]["dtype"]])
+    expect_names = [want[j]["name"] for j in order]
+    if [k for k, _ in header] != expect_names:
+        problems.append("header order is not by decreasing element size, then put order")
+    at = 0
+    by_name = {t["name"]: t for t in want}
+    for name, t in header:
+        w = by_name.get(name)
+        if w is None:
+            problems.append(f"{name}: not put")
+            continue
+        b, e = t["data_offsets"]
+        if b != at or b % CODE_SIZES[w["dtype"]]:
+            problems.append(f"{name}: begins at {b} (previous ended at {at})")
+        at = e
+        if t["dtype"] != w["dtype"] or t["shape"] != w["shape"]:
+            problems.append(f"{name}: {t['dtype']} {t['shape']}, want {w['dtype']} {w['shape']}")
+        elif data[8 + n + b : 8 + n + e] != value_formula(w["dtype"], w["shape"], w["seed"]):
+            problems.append(f"{name}: values differ")
+    if 8 + n + at != len(data):
+        problems.append(f"data end at {8 + n + at}, file has {len(data)} bytes")
+    report(not problems, f"{path}: safetensors header, order, alignment and values (own reader)",
+           problems)
+    # The safetensors package itself.
+    problems = []
+    with safe_open(path, framework="numpy") as st:
+        if sorted(st.keys()) != sorted(by_name):
+            problems.append(f"keys {sorted(st.keys())}")
+        if (st.metadata() or None) != f.get("metadata"):
+            problems.append(f"metadata {st.metadata()}")
+    if f.get("numpy"):
+        got = safetensors.numpy.load_file(path)
+        for name, w in by_name.items():
+            a = got.get(name)
+            if a is None or list(a.shape) != w["shape"] or a.dtype != np.dtype(NP_OF_CODE[w["dtype"]]):
+                problems.append(f"{name}: {None if a is None else (a.dtype, a.shape)}")
+            elif loaded_bytes(a) != value_formula(w["dtype"], w["shape"], w["seed"]):
+                problems.append(f"{name}: values differ")
+    report(not problems, f"{path}: the safetensors package reads it"
+           + (" (safetensors.numpy.load_file)" if f.get("numpy") else ""), problems)
+
+
+def check_npy_array(desc, a, w, problems):
+    if list(a.shape) != w["shape"] or a.dtype != np.dtype(NP_OF_CODE[w["dtype"]]):
+        problems.append(f"{desc}: {a.dtype} {list(a.shape)}, want {w['dtype']} {w['shape']}")
+    elif loaded_bytes(a) != value_formula(w["dtype"], w["shape"], w["seed"]):
+        problems.append(f"{desc}: values differ")
+
+
+def npy_header_problems(desc, head):
+    if head[:8] != b"\x93NUMPY\x01\x00":
+        return [f"{desc}: not a version 1.0 .npy file"]
+    (hl,) = struct.unpack("<H", head[8:10])
+    problems = []
+    if (10 + hl) % 64:
+        problems.append(f"{desc}: data not aligned to 64 bytes")
+    if b"'fortran_order': False" not in head[: 10 + hl]:
+        problems.append(f"{desc}: fortran_order is not False")
+    return problems
+
+
+def zip64_problems(raw, count):
+    """With every limit lowered (test_export.c): the end record defers to the
+    ZIP64 one, and every size and every offset but 0 is in ZIP64 extra
+    fields, in the central directory and the local headers."""
+    eocd = raw.rfind(b"PK\x05\x06")
+    end64 = raw.rfind(b"PK\x06\x06")
+    if eocd < 0 or end64 < 0 or raw.rfind(b"PK\x06\x07") < end64:
+        return ["no ZIP64 end of central directory record and locator"]
+    problems = []
+    if raw[eocd + 8 : eocd + 12] != b"\xff\xff\xff\xff":
+        problems.append("the end record does not defer its counts to ZIP64")
+    n64, cd_size, cd_at = struct.unpack("<QQQ", raw[end64 + 32 : end64 + 56])
+    if n64 != count or cd_at + cd_size != end64:
+        problems.append(f"ZIP64 end record: {n64} entries, directory {cd_at}+{cd_size}")
+    at = cd_at
+    for _ in range(n64):
+        if raw[at : at + 4] != b"PK\x01\x02":
+            problems.append(f"no central header at {at}")
+            break
+        csize, size, nlen, xlen, clen = struct.unpack("<IIHHH", raw[at + 20 : at + 34])
+        (off,) = struct.unpack("<I", raw[at + 42 : at + 46])
+        name = raw[at + 46 : at + 46 + nlen].decode()
+        x = raw[at + 46 + nlen : at + 46 + nlen + xlen]
+        big_off = off == 0xFFFFFFFF
+        want_x = 16 + (8 if big_off else 0)
+        if csize != 0xFFFFFFFF or size != 0xFFFFFFFF or x[:4] != struct.pack("<HH", 1, want_x):
+            problems.append(f"{name}: central sizes {csize:#x} {size:#x}, extra {x[:4].hex()}")
+        else:
+            usize, csz = struct.unpack("<QQ", x[4:20])
+            loc = struct.unpack("<Q", x[20:28])[0] if big_off else off
+            if (loc != 0) != big_off:
+                problems.append(f"{name}: offset {loc} in the {'extra' if big_off else 'header'}")
+            lh = raw[loc : loc + 30]
+            lsize, lusize, lnlen, lxlen = struct.unpack("<IIHH", lh[18:30])
+            lx = raw[loc + 30 + lnlen : loc + 30 + lnlen + lxlen]
+            if (lh[:4] != b"PK\x03\x04" or lh[4] != 45 or lsize != 0xFFFFFFFF
+                    or lusize != 0xFFFFFFFF or lx != struct.pack("<HHQQ", 1, 16, usize, csz)):
+                problems.append(f"{name}: local header without ZIP64 sizes")
+        at += 46 + nlen + xlen + clen
+    return problems
+
+
+def check_npz_file(f):
+    path, want = f["path"], f["tensors"]
+    problems = []
+    with zipfile.ZipFile(path) as z:
+        if z.testzip() is not None:
+            problems.append("CRC mismatch")
+        infos = z.infolist()
+        if [i.filename for i in infos] != [t["name"] + ".npy" for t in want]:
+            problems.append(f"members {[i.filename for i in infos]}")
+        for i in infos:
+            if (i.compress_type != zipfile.ZIP_STORED or i.create_system != 3
+                    or i.external_attr >> 16 != 0o100644 or i.date_time != (1980, 1, 1, 0, 0, 0)
+                    or i.flag_bits & 0x800):
+                problems.append(f"{i.filename}: method {i.compress_type}, system "
+                                f"{i.create_system}, mode {oct(i.external_attr >> 16)}, "
+                                f"{i.date_time}, flags {i.flag_bits:#x}")
+            problems += npy_header_problems(i.filename, z.read(i.filename)[:1024])
+    raw = open(path, "rb").read()
+    if f.get("zip64"):
+        problems += zip64_problems(raw, len(want))
+    elif b"PK\x06\x06" in raw:
+        problems.append("a ZIP64 record in a small archive")
+    with np.load(path, allow_pickle=False) as z:
+        for w in want:
+            check_npy_array(w["name"], z[w["name"]], w, problems)
+    report(not problems, f"{path}: .npz members, layout{' (ZIP64)' if f.get('zip64') else ''} "
+           "and values (zipfile, numpy.load)", problems)
+
+
+def check_npy_file(f):
+    path, (w,) = f["path"], f["tensors"]
+    problems = npy_header_problems(path, open(path, "rb").read(1024))
+    check_npy_array(path, np.load(path, allow_pickle=False), w, problems)
+    report(not problems, f"{path}: .npy header and values (numpy.load)", problems)
+
+
+def arrays(manifest_path):
+    for f in json.load(open(manifest_path))["files"]:
+        {"safetensors": check_st_file, "npz": check_npz_file, "npy": check_npy_file}[
+            f["format"]](f)
+
+
 def main(argv):
     try:
         if len(argv) == 4 and argv[1] == "plan":
             plan(argv[2], argv[3])
             return 0
+        if len(argv) == 3 and argv[1] == "arrays":
+            arrays(argv[2])
+            return 1 if failures else 0
         if len(argv) == 5 and argv[1] == "archive":
             archive(argv[2], argv[3], argv[4])
             return 1 if failures else 0

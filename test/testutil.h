@@ -73,6 +73,15 @@ int tu_list_dir(const char *dir, const char *suffix, char **names, int max);
         }                                                                                          \
     } while (0)
 
+#define TU_OK_X(x, expr)                                                                           \
+    do {                                                                                           \
+        int tu_rc_ = (expr);                                                                       \
+        if (tu_rc_ != DLZ_OK) {                                                                    \
+            fail_msg("%s = %d (%s): %s", #expr, tu_rc_, dlz_strerror(tu_rc_),                      \
+                     dlz_export_errmsg(x));                                                        \
+        }                                                                                          \
+    } while (0)
+
 /* Number of temporary files of atomic saves (".NAME.dlz-XXXXXXXX") in dir. */
 int tu_count_temp_files(const char *dir);
 
