@@ -70,6 +70,7 @@ struct dlz_export {
     uint64_t zip64_size, zip64_count; /* test hook, for zw */
     xtensor *t;                       /* safetensors: staged; others: names only */
     size_t nt, tcap;
+    dlzi_names names; /* of t, against duplicates */
     xmeta *meta;
     size_t nmeta, mcap;
     xkeep *keep;
@@ -100,6 +101,7 @@ static void release_staged(dlz_export *e) {
     dlzi_free(e->t);
     e->t = NULL;
     e->nt = e->tcap = 0;
+    dlzi_names_free(&e->names);
     for (size_t i = 0; i < e->nmeta; i++) {
         dlzi_free(e->meta[i].key);
         dlzi_free(e->meta[i].value);
@@ -353,6 +355,11 @@ static const char *safetensors_dtype(dlz_dtype t) {
     return NULL;
 }
 
+static const char *tensor_name(const void *ctx, size_t i) {
+    const dlz_export *e = ctx;
+    return i < e->nt ? e->t[i].name : NULL;
+}
+
 static const char *npy_descr(dlz_dtype t) {
     switch (t) {
     case DLZ_DTYPE_DOUBLE:
@@ -420,10 +427,8 @@ int dlzi_export_check(dlz_export *e, const char *name, dlz_dtype dtype) {
                                 "tensor name of %zu bytes: a .npz member name has at most %u", len,
                                 NPZ_NAME_MAX);
         }
-        for (size_t i = 0; i < e->nt; i++) {
-            if (strcmp(e->t[i].name, name) == 0) {
-                return dlzi_err_set(&e->err, DLZ_EMISUSE, "tensor '%s' is put twice", name);
-            }
+        if (dlzi_names_find(&e->names, name, tensor_name, e) != SIZE_MAX) {
+            return dlzi_err_set(&e->err, DLZ_EMISUSE, "tensor '%s' is put twice", name);
         }
     }
     if (type_code(e->format, dtype) == NULL) {
@@ -465,7 +470,9 @@ static int stage(dlz_export *e, const char *name, dlz_dtype dtype, int rank, con
     xtensor *t = &e->t[e->nt];
     memset(t, 0, sizeof *t);
     t->name = dlzi_strdup(shown);
-    if (t->name == NULL) {
+    if (t->name == NULL || dlzi_names_add(&e->names, shown, e->nt, tensor_name, e) != DLZ_OK) {
+        dlzi_free(t->name);
+        t->name = NULL;
         return dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
     }
     t->dtype = dtype;

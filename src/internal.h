@@ -60,7 +60,7 @@ void dlzi_alloc_fail_after(long n);
 /* ------------------------------------------------------------------------ */
 /* Name sets (names.c): indices into a caller's array, found by name         */
 
-/* The name of entry i of the caller's array. */
+/* The name of entry i of the caller's array, or NULL when i was dropped. */
 typedef const char *(*dlzi_name_fn)(const void *ctx, size_t i);
 typedef struct dlzi_names {
     uint64_t *hash;

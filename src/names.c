@@ -1,7 +1,8 @@
 /* names.c - a set of names for lookups in constant time: the zip writer's
  * duplicate check and the editor's staged objects, so that edits of an
  * archive with many entries stay linear.  The set holds indices into the
- * caller's own array; the caller gives the name of an index back. */
+ * caller's own array; the caller gives the name of an index back, or NULL
+ * for an index it dropped (its entry is then never found). */
 #include "internal.h"
 
 static uint64_t hash_name(const char *s) {
@@ -18,7 +19,8 @@ static size_t slot_of(const dlzi_names *s, const char *name, uint64_t h, dlzi_na
     size_t mask = s->cap - 1, i = (size_t)h & mask;
     while (s->idx[i] != 0) {
         size_t k = s->idx[i] - 1;
-        if (s->hash[i] == h && strcmp(name_of(ctx, k), name) == 0) {
+        const char *n = s->hash[i] == h ? name_of(ctx, k) : NULL;
+        if (n != NULL && strcmp(n, name) == 0) {
             return i;
         }
         i = (i + 1) & mask;
