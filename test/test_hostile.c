@@ -68,30 +68,8 @@ static int exercise(const unsigned char *buf, size_t len) {
 }
 
 static unsigned char *small_archive(size_t *len, int method) {
-    dlz_array *c, *u;
-    int64_t cs[2] = {1, 30}, us[2] = {1, 60};
-    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, cs, 'c', &c, NULL, 0), DLZ_OK);
-    assert_int_equal(dlz_array_new(DLZ_DTYPE_DOUBLE, 2, us, 'c', &u, NULL, 0), DLZ_OK);
-    float *v = dlz_array_data(c);
-    for (int i = 0; i < 30; i++) {
-        v[i] = (float)i;
-    }
-    dlz_writer *w = dlz_writer_new();
-    TU_OK_W(w, dlz_writer_set_compression(w, DLZ_PART_ALL, method, 6));
-    TU_OK_W(w, dlz_writer_open_memory(w));
-    TU_OK_W(w, dlz_writer_put_configuration(w, "{\"confs\":[]}", 12));
-    TU_OK_W(w, dlz_writer_put_coefficients(w, c));
-    TU_OK_W(w, dlz_writer_put_updater(w, u));
-    TU_OK_W(w, dlz_writer_put_object_raw(w, "k", "v", 1));
-    TU_OK_W(w, dlz_writer_close(w));
-    const void *buf;
-    TU_OK_W(w, dlz_writer_memory(w, &buf, len));
-    unsigned char *copy = malloc(*len);
-    memcpy(copy, buf, *len);
-    dlz_writer_free(w);
-    dlz_array_free(c);
-    dlz_array_free(u);
-    return copy;
+    tu_archive a = {NULL, 30, 1, 0, 60, DLZ_DTYPE_DOUBLE, 0, NULL, "k", "v", method, 0};
+    return tu_build_archive(&a, len);
 }
 
 static void truncate_everywhere(const unsigned char *z, size_t len, const char *what) {

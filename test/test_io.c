@@ -67,36 +67,9 @@ static void *drain_pipe(void *arg) {
 /* A small archive built by the library itself: configuration, coefficients
    [1,N] FLOAT = i * 0.5, updater [1,2N] = -i. */
 static unsigned char *make_archive(size_t *len, int64_t n, int method) {
-    dlz_array *c, *u;
-    int64_t cs[2] = {1, n}, us[2] = {1, 2 * n};
-    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, cs, 'c', &c, NULL, 0), DLZ_OK);
-    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, us, 'c', &u, NULL, 0), DLZ_OK);
-    float *cv = dlz_array_data(c), *uv = dlz_array_data(u);
-    for (int64_t i = 0; i < n; i++) {
-        cv[i] = (float)i * 0.5f;
-    }
-    for (int64_t i = 0; i < 2 * n; i++) {
-        uv[i] = -(float)i;
-    }
-    dlz_writer *w = dlz_writer_new();
-    TU_OK_W(w, dlz_writer_set_compression(w, DLZ_PART_ALL, method, 6));
-    TU_OK_W(w, dlz_writer_set_mtime(w, 1700000000));
-    TU_OK_W(w, dlz_writer_open_memory(w));
-    const char *json = "{\"confs\":[]}";
-    TU_OK_W(w, dlz_writer_put_configuration(w, json, strlen(json)));
-    TU_OK_W(w, dlz_writer_put_coefficients(w, c));
-    TU_OK_W(w, dlz_writer_put_updater(w, u));
-    TU_OK_W(w, dlz_writer_put_normalizer_raw(w, "NORM", 4));
-    TU_OK_W(w, dlz_writer_put_object_raw(w, "a/b", "xyz", 3));
-    TU_OK_W(w, dlz_writer_close(w));
-    const void *buf;
-    TU_OK_W(w, dlz_writer_memory(w, &buf, len));
-    unsigned char *copy = malloc(*len);
-    memcpy(copy, buf, *len);
-    dlz_writer_free(w);
-    dlz_array_free(c);
-    dlz_array_free(u);
-    return copy;
+    tu_archive a = {NULL, n,      0.5,   0,     2 * n,  DLZ_DTYPE_FLOAT,
+                    -1,   "NORM", "a/b", "xyz", method, 1700000000};
+    return tu_build_archive(&a, len);
 }
 
 /* Checks everything a reader opened on make_archive(n) must return. */

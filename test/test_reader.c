@@ -13,27 +13,8 @@ static const char *CONF = "{\"vertices\":{},\"networkInputs\":[]}";
 
 /* An archive with a CG configuration and [1,n] FLOAT coefficients i+1. */
 static unsigned char *build(size_t *len, int64_t n, int method, const char *conf) {
-    dlz_array *c;
-    int64_t s[2] = {1, n};
-    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, s, 'c', &c, NULL, 0), DLZ_OK);
-    float *v = dlz_array_data(c);
-    for (int64_t i = 0; i < n; i++) {
-        v[i] = (float)(i + 1);
-    }
-    dlz_writer *w = dlz_writer_new();
-    TU_OK_W(w, dlz_writer_set_compression(w, DLZ_PART_ALL, method, 6));
-    TU_OK_W(w, dlz_writer_open_memory(w));
-    TU_OK_W(w, dlz_writer_put_configuration(w, conf, strlen(conf)));
-    TU_OK_W(w, dlz_writer_put_coefficients(w, c));
-    TU_OK_W(w, dlz_writer_put_object_raw(w, "k", "value", 5));
-    TU_OK_W(w, dlz_writer_close(w));
-    const void *buf;
-    TU_OK_W(w, dlz_writer_memory(w, &buf, len));
-    unsigned char *copy = malloc(*len);
-    memcpy(copy, buf, *len);
-    dlz_writer_free(w);
-    dlz_array_free(c);
-    return copy;
+    tu_archive a = {conf, n, 1, 1, 0, DLZ_DTYPE_FLOAT, 0, NULL, "k", "value", method, 0};
+    return tu_build_archive(&a, len);
 }
 
 static void test_states(void **state) {

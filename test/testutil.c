@@ -493,3 +493,57 @@ int tu_count_temp_files(const char *dir) {
     closedir(d);
     return n;
 }
+
+static dlz_array *tu_vector(dlz_dtype t, int64_t n, double scale, double offset) {
+    dlz_array *a;
+    int64_t shape[2] = {1, n};
+    assert_int_equal(dlz_array_new(t, 2, shape, 'c', &a, NULL, 0), DLZ_OK);
+    for (int64_t i = 0; i < n; i++) {
+        double v = (double)i * scale;
+        if (offset != 0) { /* keeps -0.0 */
+            v += offset;
+        }
+        if (t == DLZ_DTYPE_DOUBLE) {
+            ((double *)dlz_array_data(a))[i] = v;
+        } else {
+            ((float *)dlz_array_data(a))[i] = (float)v;
+        }
+    }
+    return a;
+}
+
+unsigned char *tu_build_archive(const tu_archive *spec, size_t *len) {
+    dlz_array *c = tu_vector(DLZ_DTYPE_FLOAT, spec->n, spec->coef_scale, spec->coef_offset);
+    dlz_array *u = spec->updater_n > 0
+                       ? tu_vector(spec->updater_dtype, spec->updater_n, spec->updater_scale, 0)
+                       : NULL;
+    const char *conf = spec->config != NULL ? spec->config : "{\"confs\":[]}";
+    dlz_writer *w = dlz_writer_new();
+    TU_OK_W(w, dlz_writer_set_compression(w, DLZ_PART_ALL, spec->method, 6));
+    if (spec->mtime != 0) {
+        TU_OK_W(w, dlz_writer_set_mtime(w, spec->mtime));
+    }
+    TU_OK_W(w, dlz_writer_open_memory(w));
+    TU_OK_W(w, dlz_writer_put_configuration(w, conf, strlen(conf)));
+    TU_OK_W(w, dlz_writer_put_coefficients(w, c));
+    if (u != NULL) {
+        TU_OK_W(w, dlz_writer_put_updater(w, u));
+    }
+    if (spec->normalizer != NULL) {
+        TU_OK_W(w, dlz_writer_put_normalizer_raw(w, spec->normalizer, strlen(spec->normalizer)));
+    }
+    if (spec->object_key != NULL) {
+        TU_OK_W(w, dlz_writer_put_object_raw(w, spec->object_key, spec->object_value,
+                                             strlen(spec->object_value)));
+    }
+    TU_OK_W(w, dlz_writer_close(w));
+    const void *buf;
+    TU_OK_W(w, dlz_writer_memory(w, &buf, len));
+    unsigned char *copy = malloc(*len);
+    assert_non_null(copy);
+    memcpy(copy, buf, *len);
+    dlz_writer_free(w);
+    dlz_array_free(c);
+    dlz_array_free(u);
+    return copy;
+}

@@ -82,6 +82,27 @@ int tu_list_dir(const char *dir, const char *suffix, char **names, int max);
         }                                                                                          \
     } while (0)
 
+/* An archive built in memory by the library itself, for the tests that need
+   small archives of a known shape.  Coefficients are [1,n] FLOAT with value
+   i * coef_scale + coef_offset; the updater state (when updater_n > 0) is
+   [1,updater_n] of updater_dtype (FLOAT or DOUBLE) with value
+   i * updater_scale. */
+typedef struct tu_archive {
+    const char *config; /* NULL: {"confs":[]} */
+    int64_t n;          /* coefficients */
+    double coef_scale, coef_offset;
+    int64_t updater_n;       /* 0: no updater state */
+    dlz_dtype updater_dtype; /* FLOAT or DOUBLE */
+    double updater_scale;
+    const char *normalizer; /* raw normalizer.bin text, or NULL */
+    const char *object_key; /* one object (raw text), or NULL */
+    const char *object_value;
+    int method;    /* DLZ_METHOD_STORE or DLZ_METHOD_DEFLATE for every part */
+    int64_t mtime; /* 0: the library's default */
+} tu_archive;
+/* The archive's bytes (malloc'ed) and their count. */
+unsigned char *tu_build_archive(const tu_archive *spec, size_t *len);
+
 /* Number of temporary files of atomic saves (".NAME.dlz-XXXXXXXX") in dir. */
 int tu_count_temp_files(const char *dir);
 
