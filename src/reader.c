@@ -556,7 +556,41 @@ static int detect_kind(dlz_reader *r) {
     return DLZ_OK;
 }
 
+/* An archive ends with the end-of-central-directory record (22 bytes and a
+   comment of up to 65535): without one the file was cut short (a save killed
+   midway) or is not a zip archive at all.  Told here, before libzip, which
+   calls both "Not a zip archive". */
+static int check_end_record(dlz_reader *r) {
+    unsigned char *tail = dlzi_malloc(22 + 65535);
+    if (tail == NULL) {
+        return dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory");
+    }
+    int64_t size = r->ra.size, want = size < 22 + 65535 ? size : 22 + 65535;
+    int64_t got = ra_read_at(&r->ra, size - want, tail, (size_t)want);
+    int rc = DLZ_OK;
+    if (got != want) {
+        rc = dlzi_err_sys(&r->err, got < 0 ? errno : EIO, "cannot read the end of the input");
+    } else {
+        int found = 0;
+        for (int64_t i = want - 22; i >= 0 && !found; i--) {
+            found = tail[i] == 'P' && tail[i + 1] == 'K' && tail[i + 2] == 5 && tail[i + 3] == 6;
+        }
+        if (!found) {
+            rc = dlzi_err_set(&r->err, DLZ_EFORMAT,
+                              "truncated zip archive: it ends at byte %" PRId64
+                              " without the end of its central directory (a save cut short?)",
+                              size);
+        }
+    }
+    dlzi_free(tail);
+    return rc;
+}
+
 static int open_zip(dlz_reader *r) {
+    int rc0 = check_end_record(r);
+    if (rc0 != DLZ_OK) {
+        return rc0;
+    }
     zip_error_init(&r->ra.zerr);
     zip_error_t ze;
     zip_error_init(&ze);
