@@ -437,6 +437,25 @@ DLZ_API int64_t dlz_reader_entry_count(const dlz_reader *r);
 /** Entry @p index in central-directory order; the name is valid until close.
     @return DLZ_OK or DLZ_EMISUSE (not open, index out of range). @since 0.1.0 */
 DLZ_API int dlz_reader_entry_info(dlz_reader *r, int64_t index, dlz_entry_info *info);
+/**
+ * Reads entry @p index to its end without keeping it (constant memory), so
+ * that its CRC-32 and its sizes are checked against the zip directory, with
+ * the limits of the reader (DLZ_LIMIT_ENTRY_SIZE, and the compression ratio
+ * for array entries).
+ * @return DLZ_OK, DLZ_EFORMAT (damaged: the message says how), DLZ_ELIMIT,
+ *         DLZ_EUNSUPPORTED (compression method, encryption), DLZ_EIO,
+ *         DLZ_EMISUSE, DLZ_ENOMEM.  @since 0.1.0
+ */
+DLZ_API int dlz_reader_verify_entry(dlz_reader *r, int64_t index);
+/**
+ * Writes the uncompressed bytes of entry @p index to io->write (only that
+ * callback is used; the stream is not closed), in chunks, with the checks of
+ * dlz_reader_verify_entry(): when the CRC-32 or the sizes turn out wrong at
+ * the end, the bytes already written are followed by an error.
+ * @return DLZ_OK, DLZ_EIO (io->write failed or wrote nothing), the codes of
+ *         dlz_reader_verify_entry().  @since 0.1.0
+ */
+DLZ_API int dlz_reader_copy_entry(dlz_reader *r, int64_t index, const dlz_io *io, void *user);
 /** DLZ_OK if @p name is an entry, DLZ_ENOTFOUND if not. @since 0.1.0 */
 DLZ_API int dlz_reader_has_entry(dlz_reader *r, const char *name);
 

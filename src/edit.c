@@ -183,7 +183,7 @@ int dlz_editor_remove_normalizer(dlz_editor *e) {
         return rc;
     }
     if (dlz_reader_has_entry(e->r, dlzi_part_name(DLZI_NORMALIZER)) != DLZ_OK) {
-        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "%s has no normalizer.bin to remove", e->path);
+        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "no normalizer.bin to remove");
     }
     dlzi_free(e->norm);
     e->norm = NULL;
@@ -278,7 +278,7 @@ int dlz_editor_remove_object(dlz_editor *e, const char *key) {
     }
     staged_object *s = find_staged(e, key);
     if (!has_object(e, key) && (s == NULL || s->remove)) {
-        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "the archive has no object '%s'", key);
+        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "no object '%s' to remove", key);
     }
     return stage_object(e, key, NULL, 0, 1);
 }
@@ -312,8 +312,7 @@ int dlz_editor_remove_updater(dlz_editor *e) {
         return rc;
     }
     if (dlz_reader_has_entry(e->r, dlzi_part_name(DLZI_UPDATER)) != DLZ_OK) {
-        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "%s has no updaterState.bin to remove",
-                            e->path);
+        return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "no updaterState.bin to remove");
     }
     dlz_array_free(e->upd);
     e->upd = NULL;
@@ -414,8 +413,7 @@ static int copy_raw(dlz_editor *e, zip_t *za, int64_t idx, dlzi_zw *zw) {
                 rc = dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
                 break;
             } else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
-                rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: byte %" PRIu64 ": bad deflate data",
-                                  name, csize);
+                rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: " DLZI_MSG_BAD_DEFLATE, name);
                 break;
             }
         }
@@ -428,10 +426,14 @@ static int copy_raw(dlz_editor *e, zip_t *za, int64_t idx, dlzi_zw *zw) {
     }
     zip_fclose(zf);
     if (rc == DLZ_OK && (!ended || crc != st.crc || usize != st.size || csize != st.comp_size)) {
-        rc = dlzi_err_set(&e->err, DLZ_EFORMAT,
-                          "%s: damaged entry (crc %08x, expected %08x; %" PRIu64
-                          " bytes, expected %" PRIu64 "); nothing was changed",
-                          name, crc, (unsigned)st.crc, usize, (uint64_t)st.size);
+        if (!ended) {
+            rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: " DLZI_MSG_BAD_DEFLATE, name);
+        } else if (usize != st.size) {
+            rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: " DLZI_MSG_SIZE_FMT, name, usize,
+                              (uint64_t)st.size);
+        } else {
+            rc = dlzi_err_set(&e->err, DLZ_EFORMAT, "%s: " DLZI_MSG_CRC, name);
+        }
     }
     if (rc == DLZ_OK) {
         rc = dlzi_zw_end(zw);

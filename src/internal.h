@@ -11,6 +11,7 @@
 #define DLZ_BUILDING 1
 #include "dlz.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -484,8 +485,15 @@ int dlzi_utf8_valid(const char *s, size_t len, size_t *bad);
 
 #include <zip.h>
 
+/* The wording of a damaged entry, the same wherever it is found (after
+   "<entry>: "); DLZI_MSG_SIZE_FMT takes the bytes found and declared. */
+#define DLZI_MSG_BAD_DEFLATE "damaged: bad deflate data"
+#define DLZI_MSG_CRC "damaged: CRC-32 mismatch"
+#define DLZI_MSG_SIZE_FMT "damaged: %" PRIu64 " bytes of data, the directory declares %" PRIu64
+
 /* Records a libzip error: out of memory as DLZ_ENOMEM "out of memory",
-   else "<what>: <libzip's message>" with a code for its class. */
+   else "<what>: <message>" with a code for its class (the DLZI_MSG_ wording
+   for damaged data, libzip's message otherwise). */
 int dlzi_zip_error(dlzi_err *err, const char *what, zip_error_t *ze);
 /* The libzip archive of an open reader (NULL for a bare array). */
 zip_t *dlzi_reader_zip(dlz_reader *r);

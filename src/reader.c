@@ -375,7 +375,12 @@ int dlzi_zip_error(dlzi_err *err, const char *what, zip_error_t *ze) {
     default:
         code = DLZ_EFORMAT;
     }
-    dlzi_err_set(err, code, "%s: %s", what, zip_error_strerror(ze));
+    /* One wording per cause, shared with the editor's raw copy. */
+    const char *text = ze_code == ZIP_ER_ZLIB     ? DLZI_MSG_BAD_DEFLATE
+                       : ze_code == ZIP_ER_CRC    ? DLZI_MSG_CRC
+                       : ze_code == ZIP_ER_EXISTS ? "two entries have the same name"
+                                                  : zip_error_strerror(ze);
+    dlzi_err_set(err, code, "%s: %s", what, text);
     if (code == DLZ_EIO && err != NULL) {
         err->sys = sys;
     }
@@ -402,22 +407,18 @@ static int64_t entry_read(dlzi_in *in, void *buf, size_t n) {
     entry_in *e = in->ctx;
     zip_int64_t k = zip_fread(e->zf, buf, n);
     if (k < 0) {
-        char what[600];
-        snprintf(what, sizeof what, "%s: byte %" PRIu64, e->name, e->got);
-        dlzi_zip_error(in->err, what, zip_file_get_error(e->zf));
+        dlzi_zip_error(in->err, e->name, zip_file_get_error(e->zf));
         return -1;
     }
     e->got += (uint64_t)k;
     if (e->got > e->size) {
         dlzi_err_set(in->err, DLZ_EFORMAT,
-                     "%s: more data than the %" PRIu64 " bytes the directory declares", e->name,
-                     e->size);
+                     "%s: damaged: more data than the %" PRIu64 " bytes the directory declares",
+                     e->name, e->size);
         return -1;
     }
     if (k == 0 && e->got != e->size) {
-        dlzi_err_set(in->err, DLZ_EFORMAT,
-                     "%s: %" PRIu64 " bytes of data, but the directory declares %" PRIu64, e->name,
-                     e->got, e->size);
+        dlzi_err_set(in->err, DLZ_EFORMAT, "%s: " DLZI_MSG_SIZE_FMT, e->name, e->got, e->size);
         return -1;
     }
     return k;
@@ -1081,6 +1082,61 @@ int dlz_reader_entry_info(dlz_reader *r, int64_t index, dlz_entry_info *info) {
     info->method = st.comp_method;
     info->crc32 = st.crc;
     return DLZ_OK;
+}
+
+/* Reads entry @p index to its end (libzip checks the CRC there, entry_read
+   the sizes), giving every chunk to @p io when it is not NULL. */
+static int drain_entry(dlz_reader *r, int64_t index, const dlz_io *io, void *user, const char *fn) {
+    int rc = need_zip(r, fn);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (index < 0 || index >= r->nentries) {
+        return dlzi_err_set(&r->err, DLZ_EMISUSE, "%s: entry index %" PRId64 " out of range", fn,
+                            index);
+    }
+    if (io != NULL && (io->version != DLZ_IO_VERSION || io->write == NULL)) {
+        return dlzi_err_set(&r->err, DLZ_EMISUSE, "%s: the dlz_io has no write callback", fn);
+    }
+    const char *name = zip_get_name(r->za, (zip_uint64_t)index, ZIP_FL_ENC_RAW);
+    if (name == NULL) {
+        return zip_failure(r, "zip directory", zip_get_error(r->za));
+    }
+    dlzi_part part = dlzi_part_of(name);
+    int arrays = part == DLZI_COEFFICIENTS || part == DLZI_UPDATER || part == DLZI_NORMALIZER;
+    entry_in e;
+    rc = entry_open(r, index, name, r->limits[DLZ_LIMIT_ENTRY_SIZE], "DLZ_LIMIT_ENTRY_SIZE", arrays,
+                    &e);
+    if (rc != DLZ_OK || io == NULL) {
+        return rc != DLZ_OK ? rc : entry_finish(r, &e, DLZ_OK);
+    }
+    unsigned char buf[65536];
+    int64_t k;
+    while ((k = entry_read(&e.in, buf, sizeof buf)) > 0) {
+        size_t done = 0;
+        while (done < (size_t)k) {
+            int64_t w = io->write(user, buf + done, (size_t)k - done);
+            if (w <= 0 || (uint64_t)w > (uint64_t)k - done) {
+                zip_fclose(e.zf);
+                return dlzi_err_set(&r->err, DLZ_EIO, "%s: the output refused the data", name);
+            }
+            done += (size_t)w;
+        }
+    }
+    return entry_finish(r, &e,
+                        k < 0 ? (r->err.code != DLZ_OK ? r->err.code : DLZ_EFORMAT) : DLZ_OK);
+}
+
+int dlz_reader_verify_entry(dlz_reader *r, int64_t index) {
+    return drain_entry(r, index, NULL, NULL, "dlz_reader_verify_entry");
+}
+
+int dlz_reader_copy_entry(dlz_reader *r, int64_t index, const dlz_io *io, void *user) {
+    if (io == NULL) {
+        return r == NULL ? DLZ_EMISUSE
+                         : dlzi_err_set(&r->err, DLZ_EMISUSE, "dlz_reader_copy_entry: io is NULL");
+    }
+    return drain_entry(r, index, io, user, "dlz_reader_copy_entry");
 }
 
 int dlz_reader_has_entry(dlz_reader *r, const char *name) {

@@ -186,6 +186,78 @@ static void test_corrupt_data(void **state) {
     }
 }
 
+/* A growing buffer for dlz_reader_copy_entry(); fail_after >= 0 makes the
+   write callback fail once that many bytes were taken. */
+typedef struct sink {
+    unsigned char *buf;
+    size_t len;
+    long fail_after;
+} sink;
+
+static int64_t sink_write(void *user, const void *data, size_t n) {
+    sink *s = user;
+    if (s->fail_after >= 0 && s->len + n > (size_t)s->fail_after) {
+        return -1;
+    }
+    s->buf = realloc(s->buf, s->len + n);
+    assert_non_null(s->buf);
+    memcpy(s->buf + s->len, data, n);
+    s->len += n;
+    return (int64_t)n;
+}
+
+/* dlz_reader_copy_entry gives every entry's bytes as dlz_reader_read_entry
+   reads them; dlz_reader_verify_entry passes intact entries; both find a
+   flipped byte (CRC or deflate), and a failing sink is DLZ_EIO. */
+static void test_copy_and_verify(void **state) {
+    (void)state;
+    dlz_io io = {DLZ_IO_VERSION, NULL, sink_write, NULL, NULL};
+    for (int m = 0; m < 2; m++) {
+        size_t len;
+        unsigned char *z = build(&len, 3000, m ? DLZ_METHOD_DEFLATE : DLZ_METHOD_STORE, CONF);
+        dlz_reader *r = dlz_reader_new();
+        TU_OK_R(r, dlz_reader_open_memory(r, z, len));
+        int64_t n = dlz_reader_entry_count(r);
+        assert_int_equal(n, 3);
+        for (int64_t i = 0; i < n; i++) {
+            dlz_entry_info info;
+            TU_OK_R(r, dlz_reader_entry_info(r, i, &info));
+            void *want;
+            size_t want_len;
+            TU_OK_R(r, dlz_reader_read_entry(r, info.name, &want, &want_len));
+            sink s = {NULL, 0, -1};
+            TU_OK_R(r, dlz_reader_copy_entry(r, i, &io, &s));
+            assert_int_equal(s.len, want_len);
+            assert_int_equal(s.len, info.size);
+            assert_memory_equal(s.buf, want, want_len);
+            free(s.buf);
+            dlz_free(want);
+            TU_OK_R(r, dlz_reader_verify_entry(r, i));
+        }
+        sink s = {NULL, 0, 10};
+        assert_int_equal(dlz_reader_copy_entry(r, 1, &io, &s), DLZ_EIO);
+        free(s.buf);
+        assert_int_equal(dlz_reader_copy_entry(r, 3, &io, &s), DLZ_EMISUSE);
+        assert_int_equal(dlz_reader_copy_entry(r, 0, NULL, NULL), DLZ_EMISUSE);
+        assert_int_equal(dlz_reader_verify_entry(r, -1), DLZ_EMISUSE);
+        dlz_reader_free(r);
+
+        tu_zip_entry es[8];
+        assert_int_equal(tu_zip_list(z, len, es, 8), 3);
+        z[es[1].data_offset + es[1].csize / 2] ^= 0x40;
+        r = dlz_reader_new();
+        TU_OK_R(r, dlz_reader_open_memory(r, z, len));
+        TU_OK_R(r, dlz_reader_verify_entry(r, 0));
+        assert_int_equal(dlz_reader_verify_entry(r, 1), DLZ_EFORMAT);
+        assert_non_null(strstr(dlz_reader_errmsg(r), "coefficients.bin: damaged: "));
+        sink s2 = {NULL, 0, -1};
+        assert_int_equal(dlz_reader_copy_entry(r, 1, &io, &s2), DLZ_EFORMAT);
+        free(s2.buf);
+        dlz_reader_free(r);
+        free(z);
+    }
+}
+
 static void test_reader_alloc_failures(void **state) {
     (void)state;
     size_t len;
@@ -224,9 +296,10 @@ static void test_reader_alloc_failures(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_states),       cmocka_unit_test(test_bare_array),
-        cmocka_unit_test(test_limits),       cmocka_unit_test(test_not_models),
-        cmocka_unit_test(test_corrupt_data), cmocka_unit_test(test_reader_alloc_failures),
+        cmocka_unit_test(test_states),          cmocka_unit_test(test_bare_array),
+        cmocka_unit_test(test_limits),          cmocka_unit_test(test_not_models),
+        cmocka_unit_test(test_corrupt_data),    cmocka_unit_test(test_reader_alloc_failures),
+        cmocka_unit_test(test_copy_and_verify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
