@@ -37,7 +37,12 @@ t "coefficients copied byte for byte" cmp <(entry "$m" coefficients.bin) <(entry
 cp "$m" "$tmp/m2.zip"
 t "strip-updater in place" "$dlz" strip-updater "$tmp/m2.zip"
 t "in place: no updaterState.bin" test "$(entries "$tmp/m2.zip")" = "configuration.json,coefficients.bin"
-t "strip-updater without an updater is a no-op" "$dlz" strip-updater "$tmp/m2.zip"
+fails "strip-updater without an updater: nothing to remove" 1 "$dlz" strip-updater "$tmp/m2.zip"
+before=$(sha256sum < "$tmp/m2.zip")
+t "strip-updater --force without an updater: exit 0" "$dlz" strip-updater --force "$tmp/m2.zip"
+t "... and the file is left as it was" test "$(sha256sum < "$tmp/m2.zip")" = "$before"
+t "strip-updater --force without an updater to OUT writes OUT" "$dlz" strip-updater --force "$tmp/m2.zip" "$tmp/m3.zip"
+t "... with the same entries" test "$(entries "$tmp/m3.zip")" = "configuration.json,coefficients.bin"
 
 t "normalizer show: none" test "$("$dlz" normalizer show "$m")" = none
 t "normalizer set from a stream" "$dlz" normalizer set "$m" --from "$fx/normalizer-standardize.bin"
@@ -48,6 +53,10 @@ t "normalizer.bin equals the archive's" cmp <(entry "$m" normalizer.bin) <(entry
 t "entry order after set" test "$(entries "$m")" = "configuration.json,coefficients.bin,updaterState.bin,normalizer.bin"
 t "normalizer rm" "$dlz" normalizer rm "$m"
 fails "normalizer rm again: not found" 1 "$dlz" normalizer rm "$m"
+before=$(sha256sum < "$m")
+t "normalizer rm --force again: exit 0" "$dlz" normalizer rm --force "$m"
+t "... and the file is left as it was" test "$(sha256sum < "$m")" = "$before"
+fails "normalizer --force belongs to rm" 2 "$dlz" normalizer show --force "$m"
 fails "normalizer set from an archive without one" 1 "$dlz" normalizer set "$m" --from "$fx/mln-dense-sgd-float.zip"
 fails "normalizer set without --from" 2 "$dlz" normalizer set "$m"
 fails "normalizer unknown action" 2 "$dlz" normalizer frob "$m"
@@ -64,6 +73,10 @@ t "replaced value" cmp <("$dlz" objects get "$m" a/b) "$tmp/str2.ser"
 t "objects rm" "$dlz" objects rm "$m" a/b
 t "after rm" test "$("$dlz" objects ls "$m" | tr '\n' ,)" = "c,"
 fails "objects rm missing key" 1 "$dlz" objects rm "$m" a/b
+before=$(sha256sum < "$m")
+t "objects rm --force missing key: exit 0" "$dlz" objects rm --force "$m" a/b
+t "... and the file is left as it was" test "$(sha256sum < "$m")" = "$before"
+fails "objects --force belongs to rm" 2 "$dlz" objects get --force "$m" a/b
 fails "objects get missing key" 1 "$dlz" objects get "$m" nope
 fails "objects put bad key" 1 "$dlz" objects put "$m" "../x" --raw-file "$tmp/str.ser"
 fails "objects put without --raw-file" 2 "$dlz" objects put "$m" k
@@ -404,7 +417,24 @@ fails "objects put --string without a value" 2 "$dlz" objects put "$o" k --strin
 fails "objects put --string invalid UTF-8" 2 "$dlz" objects put "$o" k --string $'\xff'
 fails "objects get with a value option" 2 "$dlz" objects get "$o" typed/s --int 1
 fails "objects --json before put has no value" 2 "$dlz" objects --json put "$o" k
-fails "objects ls --json" 2 "$dlz" objects ls --json "$o"
+t "objects ls --json" sh -c '"$1" objects ls --json "$2" > "$3"' sh "$dlz" "$o" "$tmp/ls.json"
+t "objects ls --json: every key with the class of its value and its length" python3 - "$o" "$tmp/ls.json" <<'PY'
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+got = json.load(open(sys.argv[2]))
+keys = [n[len("objects/"):] for n in z.namelist() if n.startswith("objects/")]
+assert [e["key"] for e in got] == keys, (got, keys)
+for e in got:
+    data = z.read("objects/" + e["key"])
+    assert e["bytes"] == len(data), e
+    # The class named in the stream's first class descriptor (TC_OBJECT,
+    # TC_CLASSDESC, UTF name) or a String / array of the stream itself.
+    if data[4] == 0x74:
+        assert e["class"] == "java.lang.String", e
+    elif data[4] in (0x73, 0x75) and data[5] == 0x72:
+        n = int.from_bytes(data[6:8], "big")
+        assert e["class"] == data[8:8 + n].decode(), (e, data[8:8 + n])
+PY
 fails "objects put --bytes-file missing" 1 "$dlz" objects put "$o" k --bytes-file "$tmp/nope"
 fails "objects get --json missing key" 1 "$dlz" objects get --json "$o" nope
 t "objects put --raw-file of an unknown class" "$dlz" objects put "$o" opaque --raw-file "$tmp/javaser.bin"

@@ -89,7 +89,7 @@ for i in $(seq 1 20); do
   ("$DLZ" objects put --wait=120 "$T/c.zip" "m$i" --string "v$i" 2>"$T/m.$i.err"; echo $? >"$T/m.$i.rc") &
   case $((i % 5)) in
     0) ("$DLZ" normalizer set --wait=120 "$T/c.zip" --from "$src" 2>>"$T/mix.err"; echo $? >>"$T/mix.rc") & ;;
-    1) ("$DLZ" strip-updater --wait=120 "$T/c.zip" 2>>"$T/mix.err"; echo $? >>"$T/mix.rc") & ;;
+    1) ("$DLZ" strip-updater --force --wait=120 "$T/c.zip" 2>>"$T/mix.err"; echo $? >>"$T/mix.rc") & ;;
     2) ("$DLZ" convert --wait=120 "$T/c.zip" "$T/c.zip" 2>>"$T/mix.err"; echo $? >>"$T/mix.rc") & ;;
     *) ;;
   esac

@@ -86,9 +86,10 @@ command_help() {
     "$DLZ" help "$cmd" >"$T/help-$cmd" 2>"$T/err"
 }
 
-# Actions of a command: "Usage: dlz CMD ACTION ..." and "       dlz CMD ACTION ...".
+# Actions of a command: "Usage: dlz CMD ACTION ..." and "       dlz CMD ACTION ..."
+# (not the examples, which are indented by two spaces).
 actions_of() {
-    sed -nE "s/^(Usage:)? +dlz $1 ([a-z][a-z-]*)( .*)?$/\\2/p" "$T/help-$1" | sort -u
+    sed -nE "s/^(Usage: |       )dlz $1 ([a-z][a-z-]*)( .*)?$/\\2/p" "$T/help-$1" | sort -u
 }
 
 # Value lists that a usage text gives: "--name=a|b" or "--name a|b".

@@ -33,6 +33,8 @@ int cli_normalizer(int argc, char **argv);
 int cli_objects(int argc, char **argv);
 int cli_params(int argc, char **argv);
 int cli_export(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_cat(int argc, char **argv);
 
 /* Usage texts, printed by "--help" and "dlz help CMD". */
 extern const char cli_info_usage[];
@@ -42,11 +44,21 @@ extern const char cli_normalizer_usage[];
 extern const char cli_objects_usage[];
 extern const char cli_params_usage[];
 extern const char cli_export_usage[];
+extern const char cli_check_usage[];
+extern const char cli_cat_usage[];
 
 /* Prints "dlz: <file>: <problem>" (without "<file>: " when @p file is NULL)
    as one line on stderr.  Line breaks inside
    the problem are replaced so that every error stays on one line. */
 void cli_error(const char *file, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* Prints "<file>: <text>" as one line on @p fp (a report line, not an
+   error: no "dlz: " prefix). */
+void cli_print_line(FILE *fp, const char *file, const char *text);
+
+/* When standard output is a terminal, prints "refusing to write <what> to a
+   terminal" and returns CLI_EXIT_USAGE; else returns 0. */
+int cli_refuse_terminal(const char *what);
 
 /* Prints "dlz: <cmd>: <problem>; see 'dlz <cmd> --help'" (or "dlz: <problem>;
    see 'dlz --help'" when @p cmd is NULL) on stderr; returns CLI_EXIT_USAGE. */

@@ -296,10 +296,6 @@ static int configure_writer(const job *j) {
 static int open_writer(const job *j) {
     int rc;
     if (strcmp(j->o->out, "-") == 0) {
-        if (isatty(STDOUT_FILENO)) {
-            cli_error("<stdout>", "refusing to write an archive to a terminal");
-            return -1;
-        }
         rc = dlz_writer_open_FILE(j->w, stdout, DLZ_KEEP_OPEN);
     } else {
         rc = dlz_writer_open_path(j->w, j->o->out);
@@ -417,6 +413,9 @@ int cli_convert(int argc, char **argv) {
     int status = parse_options(argc, argv, &co);
     if (status != CLI_EXIT_OK) {
         return status;
+    }
+    if (strcmp(co.out, "-") == 0 && cli_refuse_terminal("an archive") != 0) {
+        return CLI_EXIT_USAGE;
     }
     /* In place, a read-modify-write like an edit: under the file's lock, and
        the rename only if the file is still the one read. */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char main_usage[] =
     "Usage: dlz [--help] [--version] COMMAND [ARGS]\n"
@@ -16,6 +17,8 @@ static const char main_usage[] =
     "\n"
     "Commands:\n"
     "  info      show what an archive or array file holds\n"
+    "  check     verify that DL4J can restore an archive (CRCs, records, counts)\n"
+    "  cat       write one entry of an archive, uncompressed, to stdout\n"
     "  convert   rewrite an archive (array format, compression, timestamps)\n"
     "  normalizer  show, set or remove the normalizer (in place, atomically)\n"
     "  objects   list, read, put or remove objects/<key> entries (in place)\n"
@@ -31,11 +34,26 @@ static const char main_usage[] =
 
 /* Writes text to stderr with line breaks and other control characters
    shown as spaces, so that a message is always one line. */
-static void put_one_line(const char *s) {
+static void put_one_line(FILE *fp, const char *s) {
     for (; *s != '\0'; s++) {
         unsigned char c = (unsigned char)*s;
-        fputc(c < 0x20 || c == 0x7f ? ' ' : c, stderr);
+        fputc(c < 0x20 || c == 0x7f ? ' ' : c, fp);
     }
+}
+
+void cli_print_line(FILE *fp, const char *file, const char *text) {
+    put_one_line(fp, file);
+    fputs(": ", fp);
+    put_one_line(fp, text);
+    fputc('\n', fp);
+}
+
+int cli_refuse_terminal(const char *what) {
+    if (!isatty(STDOUT_FILENO)) {
+        return 0;
+    }
+    cli_error("<stdout>", "refusing to write %s to a terminal (redirect or pipe it)", what);
+    return CLI_EXIT_USAGE;
 }
 
 static void vmessage(const char *prefix, const char *fmt, va_list ap) CLI_PRINTF(2, 0);
@@ -45,10 +63,10 @@ static void vmessage(const char *prefix, const char *fmt, va_list ap) {
     vsnprintf(buf, sizeof buf, fmt, ap);
     fputs("dlz: ", stderr);
     if (prefix != NULL) {
-        put_one_line(prefix);
+        put_one_line(stderr, prefix);
         fputs(": ", stderr);
     }
-    put_one_line(buf);
+    put_one_line(stderr, buf);
     fputc('\n', stderr);
 }
 
@@ -212,6 +230,8 @@ static const command commands[] = {
     {"strip-updater", cli_strip_updater, cli_strip_usage},
     {"params", cli_params, cli_params_usage},
     {"export", cli_export, cli_export_usage},
+    {"check", cli_check, cli_check_usage},
+    {"cat", cli_cat, cli_cat_usage},
 };
 
 static const command *find_command(const char *name) {
@@ -228,6 +248,18 @@ static int print_version(void) {
     return cli_finish_stdout(CLI_EXIT_OK);
 }
 
+static const char help_usage[] =
+    "Usage: dlz help [COMMAND]\n"
+    "\n"
+    "Shows the usage of COMMAND (the same text as 'dlz COMMAND --help'), or\n"
+    "without COMMAND the list of commands.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help   show this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  dlz help convert\n";
+
 /* dlz help [COMMAND] */
 static int run_help(int argc, char **argv) {
     if (argc > 2) {
@@ -236,6 +268,14 @@ static int run_help(int argc, char **argv) {
     if (argc == 1) {
         fputs(main_usage, stdout);
         return cli_finish_stdout(CLI_EXIT_OK);
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        fputs(help_usage, stdout);
+        return cli_finish_stdout(CLI_EXIT_OK);
+    }
+    if (argv[1][0] == '-') {
+        return cli_usage_error("help", "unknown option '%s'", argv[1]);
     }
     const command *c = find_command(argv[1]);
     if (c == NULL) {

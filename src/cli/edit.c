@@ -11,54 +11,91 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The lock of in-place edits, in every editing command's help. */
-#define WAIT_HELP                                                                                  \
-    "While another process changes FILE (it holds FILE's lock), the command\n"                     \
-    "fails at once; --wait waits for the lock, --wait=SECONDS at most that long.\n"
+/* Options of every editing command. */
+#define WAIT_OPTION                                                                                \
+    "  --wait[=SECONDS]  while another process changes FILE (it holds FILE's lock),\n"             \
+    "                    wait for it (at most SECONDS); without --wait the command\n"              \
+    "                    fails at once\n"
+#define FORCE_OPTION                                                                               \
+    "  --force           removing what is not there is no error: FILE is left\n"                   \
+    "                    unchanged and the exit status is 0 (without --force: 1)\n"
+#define HELP_OPTION "  -h, --help        show this help and exit\n"
 
 const char cli_strip_usage[] =
-    "Usage: dlz strip-updater [--wait[=SECONDS]] FILE [OUT]\n"
+    "Usage: dlz strip-updater [--force] [--wait[=SECONDS]] FILE [OUT]\n"
+    "\n"
     "Removes updaterState.bin (the optimizer state; inference does not need it).\n"
-    "Without OUT, FILE is replaced atomically; with OUT, FILE is left alone.\n" WAIT_HELP;
+    "Without OUT, FILE is replaced atomically; with OUT, the result is written\n"
+    "to OUT and FILE is left alone.  Every other entry is copied as it is.\n"
+    "\n"
+    "Options:\n" FORCE_OPTION
+    "                    (with OUT, OUT is still written)\n" WAIT_OPTION HELP_OPTION "\n"
+    "Examples:\n"
+    "  dlz strip-updater model.zip\n"
+    "  dlz strip-updater --force trained.zip inference.zip\n";
 
 const char cli_normalizer_usage[] =
     "Usage: dlz normalizer show [--json] FILE\n"
     "       dlz normalizer set [--wait[=SECONDS]] FILE --from OTHER\n"
-    "       dlz normalizer rm [--wait[=SECONDS]] FILE\n"
+    "       dlz normalizer rm [--force] [--wait[=SECONDS]] FILE\n"
+    "\n"
     "show  decodes the normalizer and prints its type, its Java class and its\n"
     "      fields (statistics arrays as data type, shape and first values);\n"
-    "      --json prints every field and value as JSON; 'none' (null) when\n"
-    "      there is no normalizer.  FILE is a model archive or a normalizer.bin\n"
-    "      stream.  A Java-serialized normalizer (DL4J 0.7) is shown with its\n"
-    "      class only, a CUSTOM one with its strategy class and body length.\n"
+    "      'none' when there is no normalizer.  FILE is a model archive or a\n"
+    "      normalizer.bin stream.  A Java-serialized normalizer (DL4J 0.7) is\n"
+    "      shown with its class only, a CUSTOM one with its strategy class and\n"
+    "      body length.\n"
     "set   attaches the normalizer of OTHER (a model archive, or a normalizer.bin\n"
     "      stream as NormalizerSerializer writes it), replacing any existing one\n"
     "rm    removes normalizer.bin\n"
-    "FILE is changed atomically: a crash leaves the old or the new archive.\n" WAIT_HELP;
+    "set and rm change FILE atomically: a crash leaves the old or the new archive.\n"
+    "\n"
+    "Options:\n"
+    "  --json            with show: print every field and value as JSON (null\n"
+    "                    when there is no normalizer)\n"
+    "  --from OTHER      with set: where the normalizer comes from\n" FORCE_OPTION WAIT_OPTION
+        HELP_OPTION "\n"
+    "Examples:\n"
+    "  dlz normalizer show model.zip\n"
+    "  dlz normalizer set model.zip --from normalizer.bin\n"
+    "  dlz normalizer rm --force model.zip\n";
 
 const char cli_objects_usage[] =
-    "Usage: dlz objects ls FILE\n"
+    "Usage: dlz objects ls [--json] FILE\n"
     "       dlz objects get [--json] FILE KEY\n"
     "       dlz objects put [--wait[=SECONDS]] FILE KEY VALUE\n"
-    "       dlz objects rm [--wait[=SECONDS]] FILE KEY\n"
+    "       dlz objects rm [--force] [--wait[=SECONDS]] FILE KEY\n"
+    "\n"
     "ls    lists the keys of the objects/<key> entries\n"
     "get   writes objects/KEY as raw Java serialization bytes to stdout (not to a\n"
-    "      terminal); --json decodes it and prints the value as JSON (a class\n"
-    "      the decoder does not know: {\"opaque\": CLASS, \"length\": BYTES})\n"
+    "      terminal)\n"
     "put   stores a value as objects/KEY (replacing KEY), encoded as Java's\n"
-    "      ObjectOutputStream writes it; VALUE is exactly one of:\n"
-    "        --string S       java.lang.String (UTF-8 text)\n"
-    "        --int N          java.lang.Integer\n"
-    "        --long N         java.lang.Long\n"
-    "        --double X       java.lang.Double (also NaN, Infinity, -Infinity)\n"
-    "        --bool B         java.lang.Boolean: true or false\n"
-    "        --bytes-file F   byte[] with the bytes of file F ('-' = stdin)\n"
-    "        --json JSON      null, Boolean, Integer (Long when it does not fit),\n"
-    "                         Double, String, ArrayList (arrays) or\n"
-    "                         LinkedHashMap (objects)\n"
-    "        --raw-file F     F as it is (a Java serialization stream)\n"
+    "      ObjectOutputStream writes it\n"
     "rm    removes objects/KEY\n"
-    "FILE is changed atomically: a crash leaves the old or the new archive.\n" WAIT_HELP;
+    "put and rm change FILE atomically: a crash leaves the old or the new archive.\n"
+    "\n"
+    "Options:\n"
+    "  --json            with ls: print [{\"key\", \"class\", \"bytes\"}] (the Java\n"
+    "                    class of each value); with get: decode the value and\n"
+    "                    print it as JSON (a class the decoder does not know:\n"
+    "                    {\"opaque\": CLASS, \"length\": BYTES})\n"
+    "  VALUE of put is exactly one of:\n"
+    "  --string S        java.lang.String (UTF-8 text)\n"
+    "  --int N           java.lang.Integer\n"
+    "  --long N          java.lang.Long\n"
+    "  --double X        java.lang.Double (also NaN, Infinity, -Infinity)\n"
+    "  --bool B          java.lang.Boolean: true or false\n"
+    "  --bytes-file F    byte[] with the bytes of file F ('-' = stdin)\n"
+    "  --json JSON       null, Boolean, Integer (Long when it does not fit),\n"
+    "                    Double, String, ArrayList (arrays) or LinkedHashMap\n"
+    "                    (objects)\n"
+    "  --raw-file F      F as it is (a Java serialization stream)\n" FORCE_OPTION WAIT_OPTION
+        HELP_OPTION "\n"
+    "Examples:\n"
+    "  dlz objects ls --json model.zip\n"
+    "  dlz objects put model.zip epochs --int 12\n"
+    "  dlz objects get --json model.zip epochs\n"
+    "  dlz objects rm model.zip epochs\n";
 
 /* Reads a whole file ("-" = stdin) into memory; prints errors. */
 static unsigned char *slurp(const char *path, size_t *len) {
@@ -101,6 +138,8 @@ static unsigned char *slurp(const char *path, size_t *len) {
 
 /* How long the editing commands wait for the archive's lock (--wait). */
 static int64_t wait_ms;
+/* --force: removing what is not there is a success. */
+static int force;
 
 /* Opens an editor on path; prints errors. */
 static dlz_editor *open_editor(const char *path) {
@@ -121,13 +160,34 @@ static dlz_editor *open_editor(const char *path) {
 static int commit(dlz_editor *e, const char *path, const char *out) {
     int rc = out != NULL ? dlz_editor_commit_to(e, out) : dlz_editor_commit(e);
     if (rc != DLZ_OK) {
-        cli_error(out != NULL ? out : path, "%s", dlz_editor_errmsg(e));
+        /* Damaged or unreadable data is the input's; a failure to write is
+           the output's. */
+        int input = rc == DLZ_EFORMAT || rc == DLZ_EUNSUPPORTED || rc == DLZ_ELIMIT;
+        cli_error(out != NULL && !input ? out : path, "%s", dlz_editor_errmsg(e));
     }
     dlz_editor_free(e);
     return rc == DLZ_OK ? CLI_EXIT_OK : CLI_EXIT_DATA;
 }
 
-/* Parses options that only know --help; fills o. */
+/* The one removal policy (strip-updater, normalizer rm, objects rm), @p rc
+   being the editor's answer: DLZ_ENOTFOUND is an error unless --force, which
+   leaves FILE as it is (and still writes OUT when there is one). */
+static int removed(dlz_editor *e, int rc, const char *path, const char *out) {
+    if (rc == DLZ_OK || (rc == DLZ_ENOTFOUND && force && out != NULL)) {
+        return commit(e, path, out);
+    }
+    int status = CLI_EXIT_DATA;
+    if (rc == DLZ_ENOTFOUND && force) {
+        status = CLI_EXIT_OK;
+    } else {
+        cli_error(path, "%s%s", dlz_editor_errmsg(e),
+                  rc == DLZ_ENOTFOUND ? " (--force makes this no error)" : "");
+    }
+    dlz_editor_free(e);
+    return status;
+}
+
+/* Parses the options of strip-updater; fills o. */
 static int plain_args(cli_opts *o, int argc, char **argv, const char *cmd, const char *usage,
                       int min, int max) {
     cli_opts_init(o, argc, argv);
@@ -136,6 +196,10 @@ static int plain_args(cli_opts *o, int argc, char **argv, const char *cmd, const
         if (cli_opts_is(o, "help") || strcmp(o->arg, "-h") == 0) {
             fputs(usage, stdout);
             return CLI_HELP_SHOWN;
+        }
+        if (cli_opts_is(o, "force") && o->value == NULL) {
+            force = 1;
+            continue;
         }
         int w = cli_wait_option(o, cmd, &wait_ms);
         if (w == 1) {
@@ -162,14 +226,7 @@ int cli_strip_updater(int argc, char **argv) {
     if (e == NULL) {
         return CLI_EXIT_DATA;
     }
-    /* An archive without updater state is left as it is (or copied). */
-    int rc2 = dlz_editor_remove_updater(e);
-    if (rc2 != DLZ_OK && rc2 != DLZ_ENOTFOUND) {
-        cli_error(o.args[0], "%s", dlz_editor_errmsg(e));
-        dlz_editor_free(e);
-        return CLI_EXIT_DATA;
-    }
-    return commit(e, o.args[0], o.nargs > 1 ? o.args[1] : NULL);
+    return removed(e, dlz_editor_remove_updater(e), o.args[0], o.nargs > 1 ? o.args[1] : NULL);
 }
 
 /* The normalizer bytes of OTHER: an archive's normalizer.bin, or the file
@@ -292,6 +349,8 @@ int cli_normalizer(int argc, char **argv) {
             return CLI_HELP_SHOWN;
         } else if (cli_opts_is(&o, "json")) {
             json = 1;
+        } else if (cli_opts_is(&o, "force") && o.value == NULL) {
+            force = 1;
         } else if (cli_opts_is(&o, "from")) {
             if ((from = cli_opts_value(&o)) == NULL) {
                 return cli_usage_error("normalizer", "--from needs a file");
@@ -312,6 +371,9 @@ int cli_normalizer(int argc, char **argv) {
         return cli_usage_error("normalizer", o.nargs < 2 ? "missing FILE" : "too many arguments");
     }
     const char *path = o.args[1];
+    if (force && strcmp(action, "rm") != 0) {
+        return cli_usage_error("normalizer", "--force belongs to 'rm'");
+    }
     if (strcmp(action, "show") == 0) {
         if (from != NULL) {
             return cli_usage_error("normalizer", "--from belongs to 'set'");
@@ -350,26 +412,73 @@ int cli_normalizer(int argc, char **argv) {
         if (e == NULL) {
             return CLI_EXIT_DATA;
         }
-        if (dlz_editor_remove_normalizer(e) != DLZ_OK) {
-            cli_error(path, "%s", dlz_editor_errmsg(e));
-            dlz_editor_free(e);
-            return CLI_EXIT_DATA;
-        }
-        return commit(e, path, NULL);
+        return removed(e, dlz_editor_remove_normalizer(e), path, NULL);
     }
     return cli_usage_error("normalizer", "unknown action '%s' (show, set or rm)", action);
 }
 
-static int objects_ls(const char *path) {
+/* Prints @p s as a JSON string (keys are UTF-8: the reader checks them). */
+static void put_json_string(const char *s) {
+    putchar('"');
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            printf("\\%c", c);
+        } else if (c < 0x20 || c == 0x7f) {
+            printf("\\u%04x", c);
+        } else {
+            putchar(c);
+        }
+    }
+    putchar('"');
+}
+
+/* objects ls: the keys, or with --json each key with the Java class of its
+   value and the length of its serialization. */
+static int objects_ls(const char *path, int json) {
     dlz_reader *r = cli_open_reader(path);
     if (r == NULL) {
         return CLI_EXIT_DATA;
     }
-    for (int64_t i = 0; i < dlz_reader_object_count(r); i++) {
-        printf("%s\n", dlz_reader_object_key(r, i));
+    int64_t n = dlz_reader_object_count(r);
+    int status = CLI_EXIT_OK;
+    if (json) {
+        putchar('[');
+    }
+    for (int64_t i = 0; i < n && status == CLI_EXIT_OK; i++) {
+        const char *key = dlz_reader_object_key(r, i);
+        if (!json) {
+            printf("%s\n", key);
+            continue;
+        }
+        void *raw = NULL;
+        size_t len = 0;
+        dlz_value *v = NULL;
+        char err[256];
+        if (dlz_reader_read_object_raw(r, key, &raw, &len) != DLZ_OK) {
+            cli_error(cli_input_name(path), "%s", dlz_reader_errmsg(r));
+            status = CLI_EXIT_DATA;
+        } else if (dlz_value_decode(raw, len, DLZ_VALUE_DEFAULT_DEPTH, &v, err, sizeof err) !=
+                   DLZ_OK) {
+            cli_error(cli_input_name(path), "objects/%s: %s", key, err);
+            status = CLI_EXIT_DATA;
+        } else {
+            dlz_value_type t = dlz_value_type_of(v);
+            printf("%s\n  {\"key\": ", i ? "," : "");
+            put_json_string(key);
+            printf(", \"class\": ");
+            put_json_string(t == DLZ_VALUE_OPAQUE ? dlz_value_opaque_class(v)
+                                                  : dlz_value_type_name(t));
+            printf(", \"bytes\": %zu}", len);
+        }
+        dlz_value_free(v);
+        dlz_free(raw);
+    }
+    if (json && status == CLI_EXIT_OK) {
+        printf(n > 0 ? "\n]\n" : "]\n");
     }
     dlz_reader_free(r);
-    return cli_finish_stdout(CLI_EXIT_OK);
+    return cli_finish_stdout(status);
 }
 
 static int objects_get_json(const char *path, const char *key) {
@@ -402,8 +511,7 @@ static int objects_get(const char *path, const char *key, int json) {
     if (json) {
         return objects_get_json(path, key);
     }
-    if (isatty(STDOUT_FILENO)) {
-        cli_error(NULL, "refusing to write binary object data to a terminal (see --json)");
+    if (cli_refuse_terminal("binary object data (see --json)") != 0) {
         return CLI_EXIT_USAGE;
     }
     dlz_reader *r = cli_open_reader(path);
@@ -582,6 +690,10 @@ static int objects_options(cli_opts *o, objects_args *a) {
             fputs(cli_objects_usage, stdout);
             return CLI_HELP_SHOWN;
         }
+        if (cli_opts_is(o, "force") && o->value == NULL) {
+            force = 1;
+            continue;
+        }
         int w = cli_wait_option(o, "objects", &wait_ms);
         if (w != 0) {
             if (w != 1) {
@@ -642,13 +754,16 @@ int cli_objects(int argc, char **argv) {
         return cli_usage_error("objects", "'%.*s' belongs to 'put'", (int)strcspn(a.option, "="),
                                a.option);
     }
-    if (a.json && strcmp(action, "get") != 0) {
+    if (a.json && strcmp(action, "get") != 0 && strcmp(action, "ls") != 0) {
         return cli_usage_error("objects", put ? "--json needs a value with 'put'"
-                                              : "--json belongs to 'get' and 'put'");
+                                              : "--json belongs to 'ls', 'get' and 'put'");
+    }
+    if (force && strcmp(action, "rm") != 0) {
+        return cli_usage_error("objects", "--force belongs to 'rm'");
     }
     const char *path = o.args[1];
     if (strcmp(action, "ls") == 0) {
-        return objects_ls(path);
+        return objects_ls(path, a.json);
     }
     const char *key = o.args[2];
     if (strcmp(action, "get") == 0) {
@@ -667,12 +782,7 @@ int cli_objects(int argc, char **argv) {
         if (e == NULL) {
             return CLI_EXIT_DATA;
         }
-        if (dlz_editor_remove_object(e, key) != DLZ_OK) {
-            cli_error(path, "%s", dlz_editor_errmsg(e));
-            dlz_editor_free(e);
-            return CLI_EXIT_DATA;
-        }
-        return commit(e, path, NULL);
+        return removed(e, dlz_editor_remove_object(e, key), path, NULL);
     }
     return cli_usage_error("objects", "unknown action '%s' (ls, get, put or rm)", action);
 }

@@ -142,10 +142,6 @@ static int export_failed(const export_opts *o, dlz_export *e, int output_side) {
 static int run(const export_opts *o, dlz_reader *r, dlz_export *e) {
     int rc;
     if (strcmp(o->out, "-") == 0) {
-        if (isatty(STDOUT_FILENO)) {
-            cli_error("<stdout>", "refusing to write binary data to a terminal");
-            return CLI_EXIT_DATA;
-        }
         rc = dlz_export_open_FILE(e, (dlz_export_format)o->format, stdout, DLZ_KEEP_OPEN);
     } else {
         rc = dlz_export_open_path(e, (dlz_export_format)o->format, o->out);
@@ -169,6 +165,9 @@ int cli_export(int argc, char **argv) {
     int status = parse_options(argc, argv, &eo);
     if (status != CLI_EXIT_OK) {
         return status;
+    }
+    if (strcmp(eo.out, "-") == 0 && cli_refuse_terminal("binary data") != 0) {
+        return CLI_EXIT_USAGE;
     }
     dlz_reader *r = cli_open_reader(eo.in);
     if (r == NULL) {
