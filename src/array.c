@@ -543,12 +543,11 @@ double dlzi_array_get_f64(const dlz_array *a, int64_t i) {
 /* Sets "<what>: byte <at>: <message>" and returns code. */
 static int bad(dlzi_rd *rd, int code, int64_t at, const char *fmt, ...) DLZI_PRINTF(4, 5);
 static int bad(dlzi_rd *rd, int code, int64_t at, const char *fmt, ...) {
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    dlzi_err_vat(rd->err, code, rd->what, at, fmt, ap);
     va_end(ap);
-    return dlzi_err_set(rd->err, code, "%s: byte %" PRId64 ": %s", rd->what, at, msg);
+    return code;
 }
 
 static int nomem(dlzi_rd *rd, int64_t at, uint64_t bytes) {
@@ -568,19 +567,9 @@ static int name_is(const name *nm, const char *s) {
     return nm->n == l && memcmp(nm->s, s, l) == 0;
 }
 
-/* The name for a message: printable ASCII kept, other bytes as \xNN. */
+/* The name for a message (see dlzi_quote()). */
 static const char *quote(const name *nm, char *buf, size_t cap) {
-    size_t o = 0;
-    for (size_t i = 0; i < nm->n && o + 5 < cap; i++) {
-        unsigned char c = (unsigned char)nm->s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            buf[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-        }
-    }
-    buf[o] = '\0';
-    return buf;
+    return dlzi_quote(nm->s, nm->n, buf, cap);
 }
 
 #define QUOTE_CAP (NAME_CAP * 4 + 1)

@@ -36,6 +36,11 @@ typedef struct dlzi_err {
    `return dlzi_err_set(err, DLZ_EFORMAT, "...", ...);`.  A NULL err is allowed. */
 int dlzi_err_set(dlzi_err *err, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 int dlzi_err_vset(dlzi_err *err, int code, const char *fmt, va_list ap) DLZI_PRINTF(3, 0);
+/* "<what>: byte <at>: <message>", the form of every decoder's messages. */
+int dlzi_err_at(dlzi_err *err, int code, const char *what, int64_t at, const char *fmt, ...)
+    DLZI_PRINTF(5, 6);
+int dlzi_err_vat(dlzi_err *err, int code, const char *what, int64_t at, const char *fmt, va_list ap)
+    DLZI_PRINTF(5, 0);
 /* DLZ_EIO with errno @p errnum; ": <strerror>" is appended. */
 int dlzi_err_sys(dlzi_err *err, int errnum, const char *fmt, ...) DLZI_PRINTF(3, 4);
 void dlzi_err_clear(dlzi_err *err);
@@ -45,6 +50,9 @@ void dlzi_err_clear(dlzi_err *err);
 int dlzi_err_to_buf(const dlzi_err *err, int rc, char *errbuf, size_t errbuf_size);
 /* Prefixes the current message with "<prefix>: " (keeps code and errno). */
 void dlzi_err_prefix(dlzi_err *err, const char *fmt, ...) DLZI_PRINTF(2, 3);
+/* n bytes from a file for a message: printable ASCII kept except '\\', other
+   bytes as \xNN, cut to fit cap (>= 1) bytes with the NUL; returns buf. */
+const char *dlzi_quote(const char *s, size_t n, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------------ */
 /* Memory (alloc.c): every allocation of the library goes through these.     */
