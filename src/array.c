@@ -577,23 +577,7 @@ static const char *quote(const name *nm, char *buf, size_t cap) {
 /* A Java writeUTF string; longer than NAME_CAP-1 bytes is an error naming
    @p expected (no legal name is that long). */
 static int read_name(dlzi_rd *rd, const char *expected, name *nm) {
-    nm->at = rd->off;
-    uint16_t n;
-    int rc = dlzi_rd_u16(rd, &n);
-    if (rc != DLZ_OK) {
-        return rc;
-    }
-    if (n >= NAME_CAP) {
-        return bad(rd, DLZ_EFORMAT, nm->at, "expected %s, found a string of %u bytes", expected,
-                   (unsigned)n);
-    }
-    rc = dlzi_rd_read(rd, nm->s, n);
-    if (rc != DLZ_OK) {
-        return rc;
-    }
-    nm->s[n] = '\0';
-    nm->n = n;
-    return DLZ_OK;
+    return dlzi_rd_utf(rd, expected, nm->s, sizeof nm->s, &nm->n, &nm->at);
 }
 
 static int gen_from_name(const name *nm) {

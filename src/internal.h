@@ -113,7 +113,7 @@ static inline void dlzi_put_le64(unsigned char *p, uint64_t v) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Input streams (io.c)                                                      */
+/* Input streams (in.c)                                                      */
 
 /* A source of bytes: a file, a zip entry, memory, user callbacks. */
 typedef struct dlzi_in dlzi_in;
@@ -154,9 +154,14 @@ int dlzi_rd_u16(dlzi_rd *rd, uint16_t *v);
 int dlzi_rd_i32(dlzi_rd *rd, int32_t *v);
 int dlzi_rd_i64(dlzi_rd *rd, int64_t *v);
 int dlzi_rd_f64(dlzi_rd *rd, double *v);
-/* A Java writeUTF string of at most cap-1 bytes, NUL-terminated.  Longer ones
-   give DLZ_EFORMAT naming the offset. */
-int dlzi_rd_utf(dlzi_rd *rd, char *dst, size_t cap);
+/* A Java writeUTF string (u16 length, then that many bytes of modified
+   UTF-8, taken as they are) of at most cap-1 bytes, NUL-terminated; *len
+   (may be NULL) its length, *at (may be NULL) the offset of its length.  A
+   string longer than the bytes known to remain gives DLZ_EFORMAT "<what>:
+   byte <at>: expected <expected> of N bytes, found only M bytes left", one
+   of cap bytes or more "... expected <expected>, found a string of N bytes"
+   (no legal name is that long). */
+int dlzi_rd_utf(dlzi_rd *rd, const char *expected, char *dst, size_t cap, size_t *len, int64_t *at);
 /* Bytes known to remain (total - off), or -1 if the size is unknown. */
 int64_t dlzi_rd_remaining(const dlzi_rd *rd);
 /* 1 if no byte is left, 0 if one is, negative on error. */
