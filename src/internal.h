@@ -196,6 +196,99 @@ void dlzi_out_memory_get(dlzi_out *o, const void **buf, size_t *len);
 void dlzi_out_memory_free(dlzi_out *o);
 
 /* ------------------------------------------------------------------------ */
+/* Java (java.c): text encodings, hashCode(), HashMap                        */
+
+/* UTF-8.  Java strings are held as UTF-8 in which a lone surrogate is the
+   3-byte sequence of its code unit (DLZI_UTF8_SURROGATES). */
+#define DLZI_UTF8_SURROGATES 1u
+enum {
+    DLZI_UTF8_OK = 0,
+    DLZI_UTF8_BAD_LEAD = -1,  /* a byte no sequence starts with */
+    DLZI_UTF8_TRUNCATED = -2, /* the input ends inside the sequence */
+    DLZI_UTF8_BAD_CONT = -3,  /* a byte that is not a continuation byte */
+    DLZI_UTF8_BAD_VALUE = -4  /* overlong, above U+10FFFF, or a surrogate not allowed */
+};
+/* Decodes the code point at s[*i] (*i < n): DLZI_UTF8_OK with *i moved past
+   it, or the reason it is not UTF-8 with *i at the offending byte (the
+   continuation byte for BAD_CONT, else the sequence's first byte). */
+int dlzi_utf8_next(const unsigned char *s, size_t n, size_t *i, uint32_t *cp, unsigned flags);
+/* DLZI_UTF8_OK when s[0..n) is UTF-8, else the first failure and *bad (may
+   be NULL) the offset of the sequence it is in. */
+int dlzi_utf8_check(const char *s, size_t n, unsigned flags, size_t *bad);
+/* Writes cp (< 0x110000) as 1 to 4 bytes; returns the count. */
+size_t dlzi_utf8_put(unsigned char *o, uint32_t cp);
+
+/* The UTF-16 units of a string held as UTF-8 with surrogates, in order. */
+typedef struct dlzi_utf16 {
+    const unsigned char *s;
+    size_t n, i;
+    uint32_t low; /* the second unit of a pair, still to come */
+} dlzi_utf16;
+void dlzi_utf16_init(dlzi_utf16 *u, const char *s, size_t n);
+/* 1 and *unit the next unit; 0 at the end (or at bytes that are not UTF-8). */
+int dlzi_utf16_next(dlzi_utf16 *u, uint32_t *unit);
+
+/* Modified UTF-8 (DataInput.readUTF, ObjectInputStream strings): one UTF-16
+   unit at s[*i], as Java accepts it (overlong forms included): DLZI_UTF8_OK,
+   DLZI_UTF8_BAD_LEAD / DLZI_UTF8_BAD_CONT (malformed) or
+   DLZI_UTF8_TRUNCATED, *i as for dlzi_utf8_next(). */
+int dlzi_java_mutf_next(const unsigned char *s, size_t n, size_t *i, uint32_t *unit);
+/* Checks n bytes of modified UTF-8 and, when out is set (room for n + 1
+   bytes), converts them to UTF-8 with surrogates (pairs joined),
+   NUL-terminated, *outlen (may be NULL) its length.  Returns DLZI_UTF8_OK or
+   the failure of the first bad sequence, *bad (may be NULL) its offset. */
+int dlzi_java_mutf_decode(const unsigned char *s, size_t n, char *out, size_t *outlen, size_t *bad);
+/* DLZ_OK when n bytes of modified UTF-8 are also plain UTF-8 (no NUL,
+   surrogate or overlong form: a name that can be copied as it is);
+   DLZ_EFORMAT (malformed, Java's readUTF throws) or DLZ_EUNSUPPORTED, with
+   *why a phrase for the message. */
+int dlzi_java_mutf_check_plain(const unsigned char *s, size_t n, const char **why);
+/* Bytes of a string (UTF-8 with surrogates) in modified UTF-8 and its UTF-16
+   units (may be NULL). */
+void dlzi_java_mutf_size(const char *s, size_t n, uint64_t *bytes, uint64_t *units);
+/* Writes its modified UTF-8 (dlzi_java_mutf_size() bytes); returns them. */
+size_t dlzi_java_mutf_encode(const char *s, size_t n, unsigned char *o);
+
+/* hashCode() of String (over UTF-16 units), Integer (also Short, Byte,
+   Character), Long, Double, Float and Boolean. */
+uint32_t dlzi_java_string_hash(const char *s, size_t n);
+uint32_t dlzi_java_int_hash(int32_t v);
+uint32_t dlzi_java_long_hash(int64_t v);
+uint32_t dlzi_java_double_hash(double d);
+uint32_t dlzi_java_float_hash(float f);
+uint32_t dlzi_java_boolean_hash(int b);
+/* Double.doubleToLongBits and Float.floatToIntBits (one NaN). */
+uint64_t dlzi_java_double_bits(double d);
+uint32_t dlzi_java_float_bits(float f);
+/* String.compareTo (UTF-16 units), Double.compare, Float.compare: the sign. */
+int dlzi_java_string_compare(const char *a, size_t an, const char *b, size_t bn);
+int dlzi_java_double_compare(double a, double b);
+int dlzi_java_float_compare(float a, float b);
+/* Math.max(double, double): NaN if either is, 0.0 above -0.0. */
+double dlzi_java_max(double a, double b);
+
+/* A java.util.HashMap (or HashSet) made by the default constructor and
+   filled by put() with n distinct keys in order.  hash[i] is key i's
+   hashCode(); known (may be NULL) marks the keys whose hashCode() is known
+   (an identity hash is not: such a key counts towards the size only).  cmp
+   orders two keys of equal hashes as a tree bucket does (compareTo() for
+   keys of one Comparable class, else the class names): < 0 or > 0, 0 when
+   Java would fall back to System.identityHashCode(); NULL for keys whose
+   hashes all differ. */
+typedef int (*dlzi_java_cmp_fn)(void *ctx, size_t a, size_t b);
+typedef struct dlzi_java_map {
+    uint32_t buckets;   /* the table's length (16 for an empty map) */
+    uint32_t threshold; /* the threshold field (0 for an empty map) */
+    int ordered;        /* every hash is known: order[] is filled */
+    int exact;          /* ... and no tree order fell to an identity hash */
+} dlzi_java_map;
+/* Fills *out and, when order is set and every hash is known, order[0..n)
+   with the positions of the keys in iteration order.  Returns DLZ_OK or
+   DLZ_ENOMEM. */
+int dlzi_java_hashmap(const uint32_t *hash, const unsigned char *known, size_t n,
+                      dlzi_java_cmp_fn cmp, void *ctx, size_t *order, dlzi_java_map *out);
+
+/* ------------------------------------------------------------------------ */
 /* ND4J arrays (array.c)                                                     */
 
 struct dlz_array {

@@ -2326,25 +2326,6 @@ static struct {
     size_t index_len;
 } J;
 
-static int find_program(const char *env, const char *name, char *out, size_t cap) {
-    const char *e = getenv(env);
-    if (e != NULL && *e != '\0') {
-        snprintf(out, cap, "%s", e);
-        return access(out, X_OK) == 0;
-    }
-    const char *path = getenv("PATH");
-    while (path != NULL && *path != '\0') {
-        const char *colon = strchr(path, ':');
-        size_t n = colon ? (size_t)(colon - path) : strlen(path);
-        snprintf(out, cap, "%.*s/%s", (int)n, path, name);
-        if (n > 0 && access(out, X_OK) == 0) {
-            return 1;
-        }
-        path = colon ? colon + 1 : NULL;
-    }
-    return 0;
-}
-
 /* Single-quoted for the shell. */
 static void shell_quote(sb *o, const char *s) {
     sb_puts(o, "'");
@@ -2385,8 +2366,8 @@ static int jdk_ready(void) {
     }
     char javac[4096];
     J.state = -1;
-    if (!find_program("DLZ_JAVA", "java", J.java, sizeof J.java) ||
-        !find_program("DLZ_JAVAC", "javac", javac, sizeof javac)) {
+    if (!tu_find_program("DLZ_JAVA", "java", J.java, sizeof J.java) ||
+        !tu_find_program("DLZ_JAVAC", "javac", javac, sizeof javac)) {
         return 0;
     }
     char *d = tu_mkdtemp();
