@@ -88,29 +88,14 @@ int dlzi_check_object_key(const char *key, dlzi_err *err) {
         }
         seg = end + 1;
     }
-    /* UTF-8 validity (same decoder rules as the configuration). */
+    /* UTF-8 validity (the configuration's decoder); the offset is where the
+       bad sequence starts. */
     for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)key[i];
-        size_t n = c < 0x80                   ? 1
-                   : (c >= 0xC2 && c <= 0xDF) ? 2
-                   : (c >= 0xE0 && c <= 0xEF) ? 3
-                   : (c >= 0xF0 && c <= 0xF4) ? 4
-                                              : 0;
-        int ok = n != 0 && i + n <= len;
-        uint32_t cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
-        for (size_t k = 1; ok && k < n; k++) {
-            unsigned char cc = (unsigned char)key[i + k];
-            ok = (cc & 0xC0) == 0x80;
-            cp = cp << 6 | (cc & 0x3Fu);
+        size_t at = i;
+        uint32_t cp;
+        if (dlzi_utf8_next((const unsigned char *)key, len, &i, &cp, 0) != DLZI_UTF8_OK) {
+            return dlzi_err_set(err, DLZ_EMISUSE, "object key is not valid UTF-8 at byte %zu", at);
         }
-        if (ok && n > 1) {
-            ok = !((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-                   (cp >= 0xD800 && cp <= 0xDFFF));
-        }
-        if (!ok) {
-            return dlzi_err_set(err, DLZ_EMISUSE, "object key is not valid UTF-8 at byte %zu", i);
-        }
-        i += n;
     }
     return DLZ_OK;
 }
