@@ -757,14 +757,18 @@ DLZ_API int dlz_editor_syserr(const dlz_editor *e);
  *    are interned), for a Boolean, a Byte, and a Short, Integer or Long in
  *    -128..127 or a Character in 0..127 equal to one written before (the
  *    valueOf() caches); never for Float, Double, arrays, lists or maps;
- *  - a HashMap is written in the order Java's HashMap iterates it: by bucket,
- *    entries of a bucket in the tree's order, with the capacity (buckets) and
- *    threshold HashMap reaches through put() (load factor 0.75, 16 buckets
- *    at first, doubling past the threshold, and doubling instead of forming a
- *    tree bucket while below 64 buckets).  A key whose Java hashCode() is the
- *    identity hash (arrays, opaque values) leaves the whole map in tree
- *    order.  Java's order differs only where one bucket holds more than 8
- *    keys in a map of 64 or more buckets (it then keeps a red-black tree).
+ *  - a HashMap is written in the order Java's HashMap iterates it, with the
+ *    capacity (buckets) and threshold HashMap reaches through put() (load
+ *    factor 0.75, 16 buckets at first, doubling past the threshold, and
+ *    doubling instead of forming a tree bucket while below 64 buckets): by
+ *    bucket, the entries of a bucket in the order they were put, except
+ *    where more than 8 keys share a bucket of a table of 64 or more buckets,
+ *    which Java keeps as a red-black tree and iterates in its order (by
+ *    hash, then by compareTo() within a class, else by class name, null
+ *    first).  A key whose Java hashCode() is the identity hash (arrays,
+ *    opaque values) leaves the whole map in tree order.  Java's order can
+ *    differ only where ArrayList or HashMap keys of equal hashes share such
+ *    a red-black tree (Java then compares identity hashes).
  *  - a LinkedHashMap is written in the tree's order.
  * Decoding keeps the stream's order.  A decoded value therefore re-encodes
  * to the original bytes when the writer built it that way, and otherwise to

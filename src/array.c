@@ -9,8 +9,10 @@
 /* See dlz-format(5), section ARRAY RECORDS. */
 #include "internal.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <zlib.h>
 
@@ -88,7 +90,20 @@ const char *dlz_generation_name(dlz_generation g) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* binary16 and bfloat16                                                     */
+/* binary32, binary16 and bfloat16                                           */
+
+/* FLT_MAX plus half of its unit in the last place: from there on the nearest
+   float is infinity (the tie goes to the even infinity). */
+float dlzi_double_to_float(double x) {
+    const double lim = (double)FLT_MAX + 0x1p103;
+    if (x != x || fabs(x) <= (double)FLT_MAX) {
+        return (float)x;
+    }
+    if (fabs(x) < lim) {
+        return x < 0 ? -FLT_MAX : FLT_MAX;
+    }
+    return x < 0 ? -INFINITY : INFINITY;
+}
 
 static uint32_t f2u(float f) {
     uint32_t u;

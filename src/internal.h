@@ -289,6 +289,60 @@ int dlzi_java_hashmap(const uint32_t *hash, const unsigned char *known, size_t n
                       dlzi_java_cmp_fn cmp, void *ctx, size_t *order, dlzi_java_map *out);
 
 /* ------------------------------------------------------------------------ */
+/* JSON text (json.c), the renderers' one emitter                           */
+
+/* Layout of a container in pretty output: BLOCK puts each item on a line of
+   its own (two spaces a level), LINE keeps them on one line after ", " (and
+   keys before ": "), COMPACT adds no space at all.  A container is never laid
+   out more loosely than the one holding it; without pretty output everything
+   is COMPACT. */
+enum { DLZI_JSON_BLOCK = 0, DLZI_JSON_LINE = 1, DLZI_JSON_COMPACT = 2 };
+
+struct dlzi_json_level {
+    int style;
+    size_t items;
+    char bracket; /* the closing one */
+};
+
+/* The text so far; out of memory is sticky and reported by finish. */
+typedef struct dlzi_json {
+    char *p;
+    size_t len, cap;
+    int oom;
+    int pretty;
+    int short_escapes; /* \n, \t, \r as such (the default), else as \u000a ... */
+    int after_key;     /* a key was written: its value follows directly */
+    struct dlzi_json_level *levels;
+    size_t depth, cap_levels;
+} dlzi_json;
+
+void dlzi_json_init(dlzi_json *j, int pretty);
+/* Opens '[' or '{' with a layout; dlzi_json_close() closes the innermost. */
+void dlzi_json_open(dlzi_json *j, char bracket, int style);
+void dlzi_json_close(dlzi_json *j);
+/* A member name; the next value is its value. */
+void dlzi_json_key(dlzi_json *j, const char *s, size_t n);
+/* A string from UTF-8 with surrogates: '"' and '\\' escaped, \n, \t, \r
+   too (see short_escapes), other control characters and surrogates as
+   \u00XX / \uXXXX, a byte that is not UTF-8 as U+FFFD, everything else as it
+   is. */
+void dlzi_json_string(dlzi_json *j, const char *s, size_t n);
+/* A value written as given (null, true, a number formatted by the caller). */
+void dlzi_json_literal(dlzi_json *j, const char *s);
+void dlzi_json_int(dlzi_json *j, int64_t v);
+/* dlzi_format_real() as a value. */
+void dlzi_json_real(dlzi_json *j, double d, int is_float);
+/* Hands over the NUL-terminated text (*len, may be NULL, excludes the NUL):
+   DLZ_OK, or DLZ_ENOMEM with everything freed. */
+int dlzi_json_finish(dlzi_json *j, char **json, size_t *len);
+/* The shortest decimal that reads back to d (with is_float, to the float d,
+   parsed as a float or as a double and then rounded), '.' whatever the
+   locale and always a '.' or an exponent (1.0, 0.1, 1e+300, -0.0); NaN and
+   the infinities as the JSON strings "NaN", "Infinity", "-Infinity".  Needs
+   cap >= 32; returns the length. */
+size_t dlzi_format_real(char *out, size_t cap, double d, int is_float);
+
+/* ------------------------------------------------------------------------ */
 /* ND4J arrays (array.c)                                                     */
 
 struct dlz_array {
@@ -335,10 +389,143 @@ int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err);
 /* Value of element i (0 <= i < length) in logical 'c' order, as a double. */
 double dlzi_array_get_f64(const dlz_array *a, int64_t i);
 
+/* A double rounded to the nearest float, ties to even, overflow included
+   (never the undefined conversion of an out-of-range double). */
+float dlzi_double_to_float(double x);
 float dlzi_half_to_float(uint16_t h);
 uint16_t dlzi_float_to_half(float f);
 float dlzi_bf16_to_float(uint16_t h);
 uint16_t dlzi_float_to_bf16(float f);
+
+/* ------------------------------------------------------------------------ */
+/* Java serialization: value trees (jser_value.c), decoder (jser_decode.c),   */
+/* encoder (jser_encode.c), JSON (jser_json.c)                               */
+
+struct dlz_value {
+    dlz_value_type type;
+    unsigned height;            /* 1 for a leaf, 1 + the highest item for a container */
+    unsigned char in_box;       /* held by a container */
+    unsigned char access_order; /* LinkedHashMap's accessOrder field */
+    size_t n;                   /* string bytes, elements, items, map entries, opaque bytes */
+    size_t cap;                 /* allocated item slots of a container (two per map entry) */
+    union {
+        int64_t i;
+        double d;
+        float f;
+        char *s; /* UTF-8 with surrogates, NUL-terminated */
+        void *a;
+        dlz_value **items; /* maps: key, value, key, value, ... */
+        struct {
+            char *cls;
+            unsigned char *bytes;
+        } op;
+    } u;
+};
+
+/* Java's largest array and string length. */
+#define DLZI_JAVA_MAX_LEN 2147483647u
+
+static inline int dlzi_value_is_prim_array(dlz_value_type t) {
+    return t >= DLZ_VALUE_BYTE_ARRAY && t <= DLZ_VALUE_CHAR_ARRAY;
+}
+static inline int dlzi_value_is_seq(dlz_value_type t) {
+    return t == DLZ_VALUE_STRING_ARRAY || t == DLZ_VALUE_OBJECT_ARRAY || t == DLZ_VALUE_LIST;
+}
+static inline int dlzi_value_is_map(dlz_value_type t) {
+    return t == DLZ_VALUE_MAP || t == DLZ_VALUE_LINKED_MAP;
+}
+/* Bytes of one element of a primitive array type, else 0. */
+size_t dlzi_value_elem_size(dlz_value_type t);
+/* A new leaf or empty container (NULL when out of memory). */
+dlz_value *dlzi_value_node(dlz_value_type t);
+/* Frees what the node itself holds, not its items. */
+void dlzi_value_free_shallow(dlz_value *v);
+/* Makes room for @p more item slots: DLZ_OK or DLZ_ENOMEM. */
+int dlzi_value_reserve(dlz_value *c, size_t more);
+/* A String node of len bytes copied as they are (not checked). */
+dlz_value *dlzi_value_string_raw(const char *s, size_t len);
+/* Deep copy.  charge (may be NULL) is told each allocation's size first and
+   may refuse it; with reg set, every new node is handed to it and then owned
+   by the caller's bookkeeping (on failure nothing is freed here). */
+typedef int (*dlzi_charge_fn)(void *ctx, size_t bytes);
+typedef int (*dlzi_reg_fn)(void *ctx, dlz_value *v);
+int dlzi_value_copy_deep(const dlz_value *v, dlz_value **out, dlzi_charge_fn charge,
+                         dlzi_reg_fn reg, void *ctx);
+/* Java's hashCode() of a value: 0 and *h, or -1 when it is an identity hash
+   (arrays, opaque values), which nothing outside the JVM can know. */
+int dlzi_value_hash(const dlz_value *v, uint32_t *h);
+/* How a HashMap tree bucket orders key k against pk of the same hash (see
+   dlzi_java_cmp_fn): -1, 1, or 0 when an identity hash decides. */
+int dlzi_value_tree_compare(const dlz_value *k, const dlz_value *pk);
+
+/* Type codes and class descriptor flags of the serialization grammar. */
+#define DLZI_TC_NULL 0x70
+#define DLZI_TC_REFERENCE 0x71
+#define DLZI_TC_CLASSDESC 0x72
+#define DLZI_TC_OBJECT 0x73
+#define DLZI_TC_STRING 0x74
+#define DLZI_TC_ARRAY 0x75
+#define DLZI_TC_CLASS 0x76
+#define DLZI_TC_BLOCKDATA 0x77
+#define DLZI_TC_ENDBLOCKDATA 0x78
+#define DLZI_TC_RESET 0x79
+#define DLZI_TC_BLOCKDATALONG 0x7A
+#define DLZI_TC_EXCEPTION 0x7B
+#define DLZI_TC_LONGSTRING 0x7C
+#define DLZI_TC_PROXYCLASSDESC 0x7D
+#define DLZI_TC_ENUM 0x7E
+
+#define DLZI_SC_WRITE_METHOD 0x01
+#define DLZI_SC_SERIALIZABLE 0x02
+#define DLZI_SC_EXTERNALIZABLE 0x04
+#define DLZI_SC_BLOCK_DATA 0x08
+#define DLZI_SC_ENUM 0x10
+
+#define DLZI_BASE_HANDLE 0x7E0000
+#define DLZI_JSER_MAGIC "\xAC\xED\x00\x05"
+
+/* The supported classes (dlzi_jser_classes[]), in this order. */
+enum {
+    DLZI_C_INTEGER,
+    DLZI_C_LONG,
+    DLZI_C_DOUBLE,
+    DLZI_C_FLOAT,
+    DLZI_C_SHORT,
+    DLZI_C_BYTE,
+    DLZI_C_BOOLEAN,
+    DLZI_C_CHAR,
+    DLZI_C_NUMBER,
+    DLZI_C_ARRAYLIST,
+    DLZI_C_HASHMAP,
+    DLZI_C_LINKEDHASHMAP,
+    DLZI_C_BYTES,
+    DLZI_C_SHORTS,
+    DLZI_C_INTS,
+    DLZI_C_LONGS,
+    DLZI_C_FLOATS,
+    DLZI_C_DOUBLES,
+    DLZI_C_BOOLEANS,
+    DLZI_C_CHARS,
+    DLZI_C_STRINGS,
+    DLZI_C_OBJECTS,
+    DLZI_C_COUNT
+};
+
+/* A supported class as its descriptor must read. */
+typedef struct dlzi_jclass {
+    const char *name;
+    uint64_t uid;
+    unsigned char flags;
+    int nfields;
+    char ftype[2];
+    const char *fname[2];
+    int super;           /* index of the superclass, or -1 */
+    dlz_value_type type; /* the node it becomes */
+} dlzi_jclass;
+
+extern const dlzi_jclass dlzi_jser_classes[DLZI_C_COUNT];
+/* The class a node type is written as, or -1. */
+int dlzi_jser_class_of_type(dlz_value_type t);
 
 /* ------------------------------------------------------------------------ */
 /* Record codecs used by the model layer (model.c)                           */

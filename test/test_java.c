@@ -3,11 +3,12 @@
  * test/java/JavaVectors.java, compiled with javac at run time, prints what
  * the JDK computes: the table length, threshold and iteration order of
  * HashMaps and HashSets filled by put() (colliding keys below and above 64
- * buckets, resize points, trees split by a resize), String.hashCode() and
- * the other hashCode()s, compareTo() / compare() / Math.max(),
- * DataOutputStream.writeUTF() and DataInputStream.readUTF() bytes, and
- * strict UTF-8 decoding.  Every line is compared element by element with
- * what the C functions give for the same input.
+ * buckets, resize points, trees split by a resize), the bytes
+ * ObjectOutputStream writes for HashMaps whose keys share a bucket,
+ * String.hashCode() and the other hashCode()s, compareTo() / compare() /
+ * Math.max(), DataOutputStream.writeUTF() and DataInputStream.readUTF()
+ * bytes, and strict UTF-8 decoding.  Every line is compared element by
+ * element with what the C functions give for the same input.
  *
  * Environment: DLZ_JAVA / DLZ_JAVAC (default: java / javac from PATH),
  * DLZ_JAVA_VECTORS_SRC (default:
@@ -408,6 +409,98 @@ static void test_hashmap_order(void **state) {
     each_free(v, n);
 }
 
+/* A key of a "ser" line as a value. */
+static dlz_value *key_of(const char *tok) {
+    const char *a = tok + 2;
+    if (strcmp(tok, "N") == 0) {
+        return dlz_value_new_null();
+    }
+    assert_true(strlen(tok) >= 2 && tok[1] == ':');
+    switch (tok[0]) {
+    case 'I':
+        return dlz_value_new_int((int32_t)dec64(a));
+    case 'L':
+        return dlz_value_new_long(dec64(a));
+    case 'S':
+        return dlz_value_new_short((int16_t)dec64(a));
+    case 'B':
+        return dlz_value_new_byte((int8_t)dec64(a));
+    case 'C':
+        return dlz_value_new_char((uint16_t)hex64(a));
+    case 'Z':
+        return dlz_value_new_boolean(dec64(a) != 0);
+    case 'F': {
+        uint32_t bits = (uint32_t)hex64(a);
+        float f;
+        memcpy(&f, &bits, 4);
+        return dlz_value_new_float(f);
+    }
+    case 'D': {
+        uint64_t bits = hex64(a);
+        double d;
+        memcpy(&d, &bits, 8);
+        return dlz_value_new_double(d);
+    }
+    case 'U': {
+        uint32_t u[64];
+        char s[256];
+        size_t n = wtf8_of_units(u, units_of(a, u, 64), s);
+        return tu_value_string(s, n);
+    }
+    case 'M':
+        return dlz_value_new_map(0);
+    case 'A': {
+        dlz_value *l = dlz_value_new_list();
+        assert_non_null(l);
+        assert_int_equal(dlz_value_append(l, dlz_value_new_int((int32_t)dec64(a))), DLZ_OK);
+        return l;
+    }
+    default:
+        fail_msg("unknown key token %s", tok);
+        return NULL;
+    }
+}
+
+/* HashMaps whose keys share a bucket (trees ordered by compareTo(), class
+   names, null first), built through the C API, encode to the bytes
+   ObjectOutputStream writes. */
+static void test_serialized_maps(void **state) {
+    (void)state;
+    NEED_JDK();
+    fields *v;
+    size_t nv = each("ser", &v);
+    assert_true(nv >= 6);
+    for (size_t i = 0; i < nv; i++) {
+        const char *name = v[i].f[1];
+        size_t n = (size_t)dec64(v[i].f[2]);
+        assert_int_equal(v[i].n, 4 + n);
+        dlz_value *m = dlz_value_new_map(strncmp(name, "linked-", 7) == 0);
+        assert_non_null(m);
+        for (size_t k = 0; k < n; k++) {
+            dlz_value *key = key_of(v[i].f[3 + k]), *val = dlz_value_new_int((int32_t)k);
+            assert_true(key != NULL && val != NULL);
+            assert_int_equal(dlz_value_map_put(m, key, val), DLZ_OK);
+        }
+        size_t wlen, glen;
+        unsigned char *want = bytes_of(v[i].f[3 + n], &wlen);
+        void *got;
+        char err[256];
+        assert_int_equal(dlz_value_encode(m, &got, &glen, err, sizeof err), DLZ_OK);
+        size_t at = 0;
+        while (at < wlen && at < glen && ((unsigned char *)got)[at] == want[at]) {
+            at++;
+        }
+        if (at != wlen || at != glen) {
+            fail_msg("%s: %zu bytes, Java wrote %zu; the first difference is at byte %zu", name,
+                     glen, wlen, at);
+        }
+        free(want);
+        dlz_free(got);
+        dlz_value_free(m);
+    }
+    each_free(v, nv);
+}
+
 /* ------------------------------------------------------------------------ */
 /* hashCode(), compareTo(), compare(), max()                                 */
 
@@ -698,10 +791,10 @@ static void test_wtf8(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hashmap_order), cmocka_unit_test(test_hashes),
-        cmocka_unit_test(test_compare),       cmocka_unit_test(test_write_utf),
-        cmocka_unit_test(test_read_utf),      cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_wtf8),
+        cmocka_unit_test(test_hashmap_order), cmocka_unit_test(test_serialized_maps),
+        cmocka_unit_test(test_hashes),        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_write_utf),     cmocka_unit_test(test_read_utf),
+        cmocka_unit_test(test_utf8),          cmocka_unit_test(test_wtf8),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(J.lines);

@@ -2143,6 +2143,67 @@ static void test_json_out(void **state) {
     dlz_value_free(l);
 }
 
+/* Every finite float is written as a decimal that gives it back both when
+   read as a float (Float.parseFloat, strtof) and when read as a double and
+   then rounded (a JSON parser's double cast to float); every double as one
+   that reads back.  Among the floats, 0x1.5c87fap-84 and 0x1.5c87fcp-84 are
+   the only ones (with their negatives) for which a decimal that one way of
+   reading gives back the other way does not: "7.038531e-26" lies within
+   half a double's ulp of the midpoint between them. */
+static void test_json_reals_read_back(void **state) {
+    (void)state;
+    enum { N = 20000 };
+    float *f = malloc(N * sizeof *f);
+    double *d = malloc(N * sizeof *d);
+    assert_true(f != NULL && d != NULL);
+    static const uint32_t fixed[] = {0x15AE43FD, 0x15AE43FE, 0x95AE43FD, 0x95AE43FE, 0x00000001,
+                                     0x007FFFFF, 0x00800000, 0x7F7FFFFF, 0x3F800000, 0x3DCCCCCD};
+    uint64_t x = 88172645463325252u;
+    for (size_t i = 0; i < N; i++) {
+        uint32_t fb;
+        uint64_t db;
+        do { /* xorshift64: bit patterns of finite values */
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            fb = i < sizeof fixed / sizeof fixed[0] ? fixed[i] : (uint32_t)(x >> 32);
+            db = x;
+        } while ((fb & 0x7F800000u) == 0x7F800000u || (db >> 52 & 0x7FF) == 0x7FF);
+        memcpy(&f[i], &fb, 4);
+        memcpy(&d[i], &db, 8);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        dlz_value *v = NULL;
+        char err[200];
+        assert_int_equal(dlz_value_new_array(
+                             pass == 0 ? DLZ_VALUE_FLOAT_ARRAY : DLZ_VALUE_DOUBLE_ARRAY,
+                             pass == 0 ? (const void *)f : (const void *)d, N, &v, err, sizeof err),
+                         DLZ_OK);
+        char *j;
+        assert_int_equal(dlz_value_to_json(v, 0, &j, NULL), DLZ_OK);
+        assert_true(j[0] == '[');
+        char *p = j + 1;
+        for (size_t i = 0; i < N; i++) {
+            char *end;
+            double back = strtod(p, &end);
+            assert_true(end > p && (*end == ',' || *end == ']'));
+            if (pass == 0) {
+                float fb = strtof(p, NULL);
+                if (fb != f[i] || (float)back != f[i]) {
+                    fail_msg("float %a written as %.*s", (double)f[i], (int)(end - p), p);
+                }
+            } else if (back != d[i]) {
+                fail_msg("double %a written as %.*s", d[i], (int)(end - p), p);
+            }
+            p = end + 1;
+        }
+        dlz_free(j);
+        dlz_value_free(v);
+    }
+    free(f);
+    free(d);
+}
+
 /* Numbers do not follow the locale's decimal point. */
 static void test_json_locale(void **state) {
     (void)state;
@@ -2764,6 +2825,7 @@ int main(void) {
         cmocka_unit_test(test_reference_bomb),
         cmocka_unit_test(test_oom),
         cmocka_unit_test(test_json_out),
+        cmocka_unit_test(test_json_reals_read_back),
         cmocka_unit_test(test_json_locale),
         cmocka_unit_test(test_json_in),
         cmocka_unit_test(test_archive),

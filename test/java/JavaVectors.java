@@ -13,6 +13,13 @@
  *       iteration order as positions 0..N-1 of the keys
  *   smap NAME BUCKETS THRESHOLD N U1 .. UN ORDER1 .. ORDERN
  *       the same with String keys (u: tokens)
+ *   ser NAME N T1 .. TN BYTES
+ *       ObjectOutputStream.writeObject of a HashMap (LinkedHashMap for NAME
+ *       linked-*) with keys T1..TN put in order, each with the Integer value
+ *       of its position; T is N (null), I:dec, L:dec, S:dec (Short),
+ *       B:dec (Byte), C:hex (Character), Z:0|1, F:hex bits, D:hex bits,
+ *       U:units (String), A:dec (an ArrayList holding that one Integer),
+ *       M:- (an empty HashMap)
  *   strhash UNITS HASH          String.hashCode() (unsigned decimal)
  *   hash TYPE VALUE HASH        hashCode() of Integer (I), Long (L),
  *                               Double (D, bits), Float (F, bits), Boolean (Z)
@@ -35,6 +42,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.ObjectOutputStream;
 import java.io.PrintWriter;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
@@ -46,6 +54,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -153,6 +162,50 @@ public class JavaVectors {
         out.println(b.append(order(m.keySet(), keys)));
     }
 
+    static String token(Object k) {
+        if (k == null) {
+            return "N";
+        } else if (k instanceof Integer) {
+            return "I:" + k;
+        } else if (k instanceof Long) {
+            return "L:" + k;
+        } else if (k instanceof Short) {
+            return "S:" + k;
+        } else if (k instanceof Byte) {
+            return "B:" + k;
+        } else if (k instanceof Character) {
+            return "C:" + Integer.toHexString((Character) k);
+        } else if (k instanceof Boolean) {
+            return "Z:" + ((Boolean) k ? 1 : 0);
+        } else if (k instanceof Float) {
+            return "F:" + Integer.toHexString(Float.floatToRawIntBits((Float) k));
+        } else if (k instanceof Double) {
+            return "D:" + Long.toHexString(Double.doubleToRawLongBits((Double) k));
+        } else if (k instanceof String) {
+            return "U:" + units((String) k);
+        } else if (k instanceof ArrayList && ((ArrayList<?>) k).size() == 1) {
+            return "A:" + ((ArrayList<?>) k).get(0);
+        } else if (k instanceof HashMap && ((HashMap<?, ?>) k).isEmpty()) {
+            return "M:-";
+        }
+        throw new IllegalArgumentException("no token for " + k);
+    }
+
+    static void ser(String name, List<Object> keys) throws IOException {
+        HashMap<Object, Object> m = name.startsWith("linked-") ? new LinkedHashMap<>()
+                                                              : new HashMap<>();
+        StringBuilder b = new StringBuilder("ser " + name + " " + keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            m.put(keys.get(i), i);
+            b.append(' ').append(token(keys.get(i)));
+        }
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try (ObjectOutputStream o = new ObjectOutputStream(bos)) {
+            o.writeObject(m);
+        }
+        out.println(b.append(' ').append(bytes(bos.toByteArray())));
+    }
+
     static List<Integer> range(int n, int step) {
         List<Integer> l = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -245,6 +298,73 @@ public class JavaVectors {
             keys100.add("key" + i);
         }
         strMap("key100", keys100);
+    }
+
+    static void serMaps() throws IOException {
+        /* Every key has hashCode() 2112 ("Aa"), so all share a bucket: a tree
+           once the table has 64 buckets, ordered by compareTo() within a
+           class and by class name across classes. */
+        List<Object> mixed = new ArrayList<>();
+        mixed.add("Aa");
+        mixed.add(2112);
+        mixed.add(2112L);
+        mixed.add((short) 2112);
+        mixed.add((char) 2112);
+        mixed.add(Float.intBitsToFloat(2112));
+        mixed.add(Double.longBitsToDouble(2112L));
+        mixed.add("BB");
+        mixed.add("@\u0080");
+        for (long a = 1; a <= 6; a++) {
+            mixed.add(a << 32 | (2112 ^ a));
+        }
+        mixed.add(new ArrayList<>(List.of(2081)));
+        for (int i = 1; i < 60; i++) {
+            mixed.add(2112 + 4096 * i); /* the same bucket up to 4096 buckets */
+        }
+        ser("mixed-classes", mixed);
+        List<Object> rev = new ArrayList<>(mixed);
+        Collections.reverse(rev);
+        ser("mixed-classes-rev", rev);
+        /* null (hash 0) against Integer 0 in a tree */
+        List<Object> nul = new ArrayList<>();
+        nul.add(0);
+        for (int i = 1; i < 12; i++) {
+            nul.add(i * 64);
+        }
+        nul.add(null);
+        nul.add(64 * 100);
+        ser("null-in-tree", nul);
+        List<Object> nulFirst = new ArrayList<>(nul);
+        Collections.reverse(nulFirst);
+        ser("null-in-tree-rev", nulFirst);
+        List<Object> steps = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            steps.add(i * 64);
+        }
+        ser("linked-treeified", steps);
+        ser("treeified", steps);
+        List<Object> booleans = new ArrayList<>(List.of(true, false, 1231, 1237, 'x', (byte) 3));
+        ser("small", booleans);
+        /* hashCode() 0 in every class that has it (null, zeros, "", "\0",
+           an empty HashMap): one tree bucket ordered by null first, class
+           names and compareTo(); the other keys grow the table to 128 */
+        List<Object> zeros = new ArrayList<>(List.of(0, 0L, 0.0, 0.0f, (short) 0, (byte) 0,
+                                                     (char) 0, "", "\u0000", "\u0000\u0000",
+                                                     new HashMap<>(), -0.0));
+        zeros.add(null);
+        for (int i = 1; i <= 60; i++) {
+            zeros.add(i);
+        }
+        ser("zero-hashes", zeros);
+        List<Object> zerosRev = new ArrayList<>(zeros);
+        Collections.reverse(zerosRev);
+        ser("zero-hashes-rev", zerosRev);
+        for (int seed = 1; seed <= 4; seed++) {
+            List<Object> sh = new ArrayList<>(zeros.subList(0, 13));
+            Collections.shuffle(sh, new Random(seed));
+            sh.addAll(zeros.subList(13, zeros.size()));
+            ser("zero-hashes-shuffled-" + seed, sh);
+        }
     }
 
     static void hashes() {
@@ -398,6 +518,7 @@ public class JavaVectors {
     public static void main(String[] args) throws Exception {
         out = new PrintWriter(System.out, false, StandardCharsets.US_ASCII);
         maps();
+        serMaps();
         hashes();
         text();
         out.flush();
