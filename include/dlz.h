@@ -1286,8 +1286,9 @@ DLZ_API int dlz_normalizer_new_custom(const char *strategy_class, const void *bo
  *    the global one off for that index), replacing or adding.
  * For MIN_MAX, maxRange becomes max(maxRange, minRange + eps) as in
  * MinMaxStrategy.  Once a map was changed, it is encoded in the order of
- * Java's HashMap, as DL4J writes it (by bucket, then insertion order; Java
- * differs only for more than 8 indices congruent modulo 64 or more buckets).
+ * Java's HashMap, as DL4J writes it (by bucket, then insertion order; more
+ * than 8 indices in one bucket of a table of 64 or more buckets in the order
+ * of the red-black tree Java keeps there).
  * @return DLZ_OK; DLZ_EMISUSE (NULL, not MULTI_HYBRID, bad kind or arrays,
  *         more than 65535 entries, with the reason in @p errbuf); DLZ_ENOMEM
  *         (the normalizer is unchanged).

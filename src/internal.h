@@ -526,6 +526,86 @@ typedef struct dlzi_jclass {
 extern const dlzi_jclass dlzi_jser_classes[DLZI_C_COUNT];
 /* The class a node type is written as, or -1. */
 int dlzi_jser_class_of_type(dlz_value_type t);
+/* 1 if the bytes start like a Java serialization stream (AC ED). */
+int dlzi_jser_sniff(const void *bytes, size_t len);
+/* The name of the class of the stream's first object (header AC ED 00 05,
+   TC_OBJECT, TC_CLASSDESC), read no further than that name, which must be
+   plain UTF-8 (see dlzi_java_mutf_check_plain()): *cls is yours
+   (dlzi_free()).  Messages begin with what and call the object what object
+   says ("normalizer"). */
+int dlzi_jser_peek_class(const void *bytes, size_t len, const char *what, const char *object,
+                         char **cls, dlzi_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Normalizers: the object (normalizer.c), decoder and encoder               */
+/* (normalizer_codec.c), transform and revert (normalizer_transform.c)       */
+
+/* Nd4j.EPS_THRESHOLD */
+#define DLZI_EPS_THRESHOLD 1e-5
+#define DLZI_NORM_TYPES 9
+
+/* MULTI_HYBRID: one entry of a statistics map and of a strategy map. */
+typedef struct dlzi_norm_stats {
+    int32_t index;
+    int32_t kind; /* DLZ_NORM_STRATEGY_STANDARDIZE or _MIN_MAX */
+    dlz_array *a, *b;
+    unsigned char superseded; /* a later entry has the same index */
+} dlzi_norm_stats;
+
+typedef struct dlzi_norm_strat {
+    int32_t index;
+    int32_t kind;
+    double lo, hi; /* MIN_MAX only */
+    unsigned char superseded;
+} dlzi_norm_strat;
+
+/* One side (inputs or outputs) of a MULTI_HYBRID normalizer. */
+typedef struct dlzi_norm_side {
+    dlzi_norm_stats *stats;
+    size_t nstats;
+    int32_t global_kind;
+    double global_lo, global_hi;
+    dlzi_norm_strat *strat;
+    size_t nstrat;
+    /* Some index appears more than once (only in a decoded stream). */
+    int stats_dups, strat_dups;
+    /* A builder changed the map: encode it in Java's HashMap order. */
+    int stats_java_order, strat_java_order;
+} dlzi_norm_side;
+
+struct dlz_normalizer {
+    dlz_norm_type type;
+    unsigned char fit_label; /* the stored byte; nonzero is true */
+    double v[3];             /* targetMin, targetMax / minRange, maxRange, maxPixelVal */
+    int32_t num_outputs;     /* MULTI_*: the stored numOutputs field */
+    int nin, nout;           /* statistics pairs present */
+    dlz_array **ia, **ib;    /* inputs: mean/std or min/max */
+    dlz_array **oa, **ob;    /* outputs */
+    dlzi_norm_side side[2];  /* MULTI_HYBRID inputs and outputs */
+    char *cls;               /* CUSTOM strategy class, JAVA_SERIALIZED class */
+    unsigned char *body;     /* CUSTOM body */
+    size_t body_len;
+};
+
+/* The stored type names (dlz_norm_type order) and strategy names (NULL,
+   STANDARDIZE, MIN_MAX). */
+extern const char *const dlzi_norm_type_names[DLZI_NORM_TYPES];
+extern const char *const dlzi_norm_strategy_names[3];
+int dlzi_norm_is_floating(dlz_dtype t);
+/* 1e-5 rounded to a floating type (as Nd4j.scalar(type, 1e-5)), as a double. */
+double dlzi_norm_eps(dlz_dtype t);
+/* a + s*b (s = +1 or -1) as one operation rounded to the floating type t. */
+double dlzi_norm_op(dlz_dtype t, double a, double b, int s);
+/* MinMaxStats: the pad of upper[j] and whether the pads are added. */
+double dlzi_norm_minmax_pad(const dlz_array *lower, const dlz_array *upper, int64_t j);
+int dlzi_norm_minmax_padded(const dlz_array *lower, const dlz_array *upper);
+/* The strategy of the pairs of a STANDARDIZE / MIN_MAX / MULTI_ normalizer. */
+dlz_norm_strategy dlzi_norm_pair_kind(const dlz_normalizer *n);
+/* The last statistics entry with that index, or NULL. */
+const dlzi_norm_stats *dlzi_norm_find_stats(const dlzi_norm_side *s, int32_t index);
+/* Marks the entries a later one of the same index supersedes: DLZ_OK or
+   DLZ_ENOMEM. */
+int dlzi_norm_mark_dups(dlzi_norm_side *s);
 
 /* ------------------------------------------------------------------------ */
 /* Record codecs used by the model layer (model.c)                           */

@@ -8,7 +8,8 @@
  * result opaque.  Every node the decoder creates is recorded in a list, so
  * that whatever is not part of the returned tree (a failure, an opaque
  * result, strings inside class descriptors) is released by freeing the nodes
- * that no container holds. */
+ * that no container holds.  Also here: the stream header and first class
+ * descriptor, which is all a normalizer stored the deprecated way needs. */
 /* See dlz-format(5), section JAVA OBJECT STREAMS. */
 #include "internal.h"
 
@@ -1204,4 +1205,53 @@ int dlz_value_decode(const void *bytes, size_t len, int max_depth, dlz_value **o
         *out = root;
     }
     return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The first class of a stream                                               */
+
+int dlzi_jser_sniff(const void *bytes, size_t len) {
+    const unsigned char *p = bytes;
+    return len >= 2 && p[0] == 0xAC && p[1] == 0xED;
+}
+
+int dlzi_jser_peek_class(const void *bytes, size_t len, const char *what, const char *object,
+                         char **cls, dlzi_err *err) {
+    const unsigned char *p = bytes;
+    *cls = NULL;
+    if (len < 4 || memcmp(p, DLZI_JSER_MAGIC, 4) != 0) {
+        return dlzi_err_at(err, DLZ_EFORMAT, what, 0,
+                           "expected the Java serialization header AC ED 00 05, found %s",
+                           len < 4 ? "the end of the data" : "another version");
+    }
+    if (len < 5 || p[4] != DLZI_TC_OBJECT) {
+        return dlzi_err_at(err, DLZ_EFORMAT, what, 4,
+                           "expected TC_OBJECT (0x73) for a Java-serialized %s, found %s", object,
+                           len < 5 ? "the end of the data" : "another item");
+    }
+    if (len < 6 || p[5] != DLZI_TC_CLASSDESC) {
+        return dlzi_err_at(err, DLZ_EFORMAT, what, 5, "expected TC_CLASSDESC (0x72), found %s",
+                           len < 6 ? "the end of the data" : "another item");
+    }
+    if (len < 8) {
+        return dlzi_err_at(err, DLZ_EFORMAT, what, 6, "truncated class name length");
+    }
+    size_t cl = dlzi_get_be16(p + 6);
+    if (cl == 0 || cl > len - 8) {
+        return dlzi_err_at(err, DLZ_EFORMAT, what, 6,
+                           "expected a class name of 1..%zu bytes, found a length of %zu", len - 8,
+                           cl);
+    }
+    const char *why = NULL;
+    int rc = dlzi_java_mutf_check_plain(p + 8, cl, &why);
+    if (rc != DLZ_OK) {
+        return dlzi_err_at(err, rc, what, 8, "expected a Java class name, found %s", why);
+    }
+    *cls = dlzi_malloc(cl + 1);
+    if (*cls == NULL) {
+        return dlzi_err_at(err, DLZ_ENOMEM, what, 8, "out of memory");
+    }
+    memcpy(*cls, p + 8, cl);
+    (*cls)[cl] = '\0';
+    return DLZ_OK;
 }

@@ -8,7 +8,9 @@
  * String.hashCode() and the other hashCode()s, compareTo() / compare() /
  * Math.max(), DataOutputStream.writeUTF() and DataInputStream.readUTF()
  * bytes, and strict UTF-8 decoding.  Every line is compared element by
- * element with what the C functions give for the same input.
+ * element with what the C functions give for the same input, and the
+ * HashMap orders also with the order in which an encoded MULTI_HYBRID
+ * normalizer lists its entries.
  *
  * Environment: DLZ_JAVA / DLZ_JAVAC (default: java / javac from PATH),
  * DLZ_JAVA_VECTORS_SRC (default:
@@ -501,6 +503,53 @@ static void test_serialized_maps(void **state) {
     each_free(v, nv);
 }
 
+/* A MULTI_HYBRID normalizer changed by a builder writes its strategy map in
+   Java's HashMap<Integer, ...> order (read back in stream order). */
+static void test_normalizer_map_order(void **state) {
+    (void)state;
+    NEED_JDK();
+    fields *v;
+    size_t nv = each("map", &v), done = 0;
+    for (size_t i = 0; i < nv; i++) {
+        size_t n = (size_t)dec64(v[i].f[4]);
+        if (strncmp(v[i].f[1], "set-", 4) == 0 || n == 0 || n > 3000) {
+            continue;
+        }
+        dlz_normalizer *h = dlz_normalizer_new_hybrid();
+        assert_non_null(h);
+        char err[256];
+        for (size_t k = 0; k < n; k++) {
+            int idx = (int)dec64(v[i].f[5 + k]);
+            assert_int_equal(dlz_normalizer_hybrid_set_strategy(
+                                 h, 0, idx, DLZ_NORM_STRATEGY_STANDARDIZE, 0, 0, err, sizeof err),
+                             DLZ_OK);
+        }
+        void *bytes;
+        size_t len;
+        dlz_normalizer *back;
+        assert_int_equal(dlz_normalizer_encode(h, &bytes, &len, err, sizeof err), DLZ_OK);
+        assert_int_equal(dlz_normalizer_decode(bytes, len, &back, err, sizeof err), DLZ_OK);
+        assert_int_equal(dlz_normalizer_hybrid_strategy_count(back, 0), (int)n);
+        for (size_t k = 0; k < n; k++) {
+            int idx;
+            assert_int_equal(
+                dlz_normalizer_hybrid_strategy_entry(back, 0, (int)k, &idx, NULL, NULL, NULL),
+                DLZ_OK);
+            const char *want = v[i].f[5 + (size_t)dec64(v[i].f[5 + n + k])];
+            if (idx != (int)dec64(want)) {
+                fail_msg("%s: entry %zu is index %d, Java's HashMap has %s there", v[i].f[1], k,
+                         idx, want);
+            }
+        }
+        dlz_free(bytes);
+        dlz_normalizer_free(back);
+        dlz_normalizer_free(h);
+        done++;
+    }
+    assert_true(done >= 30);
+    each_free(v, nv);
+}
+
 /* ------------------------------------------------------------------------ */
 /* hashCode(), compareTo(), compare(), max()                                 */
 
@@ -791,10 +840,15 @@ static void test_wtf8(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hashmap_order), cmocka_unit_test(test_serialized_maps),
-        cmocka_unit_test(test_hashes),        cmocka_unit_test(test_compare),
-        cmocka_unit_test(test_write_utf),     cmocka_unit_test(test_read_utf),
-        cmocka_unit_test(test_utf8),          cmocka_unit_test(test_wtf8),
+        cmocka_unit_test(test_hashmap_order),
+        cmocka_unit_test(test_serialized_maps),
+        cmocka_unit_test(test_normalizer_map_order),
+        cmocka_unit_test(test_hashes),
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_write_utf),
+        cmocka_unit_test(test_read_utf),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_wtf8),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(J.lines);
