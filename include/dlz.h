@@ -160,6 +160,30 @@ DLZ_API void dlz_free(void *p);
     one item per line, indented by two spaces. */
 #define DLZ_JSON_PRETTY 0x1u
 
+/** Flag of dlz_real_format(): the value is a float held in a double. */
+#define DLZ_REAL_FLOAT 0x1u
+/** Flag of dlz_real_format(): for display, the first of %.15g, %.16g and
+    %.17g that reads back; for a double the same digits as without it, laid
+    out with no exponent from 1e-4 to below 1e15 ("100", not "1e+02"). */
+#define DLZ_REAL_DISPLAY 0x2u
+/** Bytes that always suffice for dlz_real_format(), the NUL included. */
+#define DLZ_REAL_SIZE 32
+
+/**
+ * Writes @p value as the JSON renderers write numbers, but as plain text:
+ * the shortest decimal that reads back to it (with DLZ_REAL_FLOAT, to the
+ * float, both through strtof() and through strtod() and a rounding to
+ * float), the first of %.1g, %.2g, ... %.17g that does, with '.' whatever
+ * the locale ("1", "0.1", "-2.5e-07", "1e+02", "-0"); NaN and the
+ * infinities as "NaN", "Infinity" and "-Infinity".  (The renderers add
+ * ".0" to a number without '.' or exponent and quote those three names.)
+ * Flags: 0, DLZ_REAL_FLOAT, DLZ_REAL_DISPLAY or both.  Like snprintf(), it
+ * writes at most @p size bytes, the NUL included (nothing when @p size is
+ * 0, and @p buf may then be NULL), and returns the length of the whole text.
+ * @since 0.1.0
+ */
+DLZ_API size_t dlz_real_format(double value, unsigned flags, char *buf, size_t size);
+
 /** The library's objects; each is described in its own section. */
 typedef struct dlz_array dlz_array;
 typedef struct dlz_reader dlz_reader;

@@ -1,13 +1,14 @@
 /* json.c - the JSON text the library renders (dlz_value_to_json(),
  * dlz_normalizer_to_json()): a growing buffer, strings with escapes, the
- * shortest decimal that reads back to a double or a float, and compact or
- * pretty layout. */
+ * shortest decimal that reads back to a double or a float (also public:
+ * dlz_real_format()), and compact or pretty layout. */
 #include "internal.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void dlzi_json_init(dlzi_json *j, int pretty) {
     memset(j, 0, sizeof *j);
@@ -168,15 +169,13 @@ void dlzi_json_int(dlzi_json *j, int64_t v) {
     dlzi_json_literal(j, b);
 }
 
-size_t dlzi_format_real(char *out, size_t cap, double d, int is_float) {
-    if (isnan(d)) {
-        return (size_t)snprintf(out, cap, "\"NaN\"");
-    }
-    if (isinf(d)) {
-        return (size_t)snprintf(out, cap, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    }
+/* The shortest %g text of finite d, at a precision of at least first, that
+   reads back to it (see dlz_real_format()), '.' whatever the locale, into
+   out[DLZ_REAL_SIZE] with room left for ".0": *real is 1 when it has a '.'
+   or an exponent. */
+static size_t shortest(char *out, double d, int is_float, int first, int *real) {
     char tmp[64];
-    for (int prec = 1; prec <= 17; prec++) {
+    for (int prec = first; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*g", prec, d);
         if (!is_float) {
             if (strtod(tmp, NULL) == d) {
@@ -191,25 +190,57 @@ size_t dlzi_format_real(char *out, size_t cap, double d, int is_float) {
     }
     /* The locale's decimal point (any run of other characters) becomes '.'. */
     size_t o = 0;
-    int real = 0;
-    for (size_t i = 0; tmp[i] != '\0' && o + 3 < cap; i++) {
+    *real = 0;
+    for (size_t i = 0; tmp[i] != '\0' && o + 3 < DLZ_REAL_SIZE; i++) {
         char c = tmp[i];
         if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
             out[o++] = c;
         } else if (c == 'e' || c == 'E') {
             out[o++] = 'e';
-            real = 1;
+            *real = 1;
         } else if (o == 0 || out[o - 1] != '.') {
             out[o++] = '.';
-            real = 1;
+            *real = 1;
         }
-    }
-    if (!real) {
-        out[o++] = '.';
-        out[o++] = '0';
     }
     out[o] = '\0';
     return o;
+}
+
+size_t dlz_real_format(double value, unsigned flags, char *buf, size_t size) {
+    char t[DLZ_REAL_SIZE];
+    size_t n;
+    int real;
+    if (isnan(value)) {
+        n = (size_t)snprintf(t, sizeof t, "NaN");
+    } else if (isinf(value)) {
+        n = (size_t)snprintf(t, sizeof t, value > 0 ? "Infinity" : "-Infinity");
+    } else {
+        n = shortest(t, value, (flags & DLZ_REAL_FLOAT) != 0, (flags & DLZ_REAL_DISPLAY) ? 15 : 1,
+                     &real);
+    }
+    if (buf != NULL && size > 0) {
+        size_t k = n < size ? n : size - 1;
+        memcpy(buf, t, k);
+        buf[k] = '\0';
+    }
+    return n;
+}
+
+size_t dlzi_format_real(char *out, size_t cap, double d, int is_float) {
+    char t[DLZ_REAL_SIZE];
+    if (isnan(d) || isinf(d)) {
+        dlz_real_format(d, 0, t, sizeof t);
+        return (size_t)snprintf(out, cap, "\"%s\"", t);
+    }
+    int real;
+    size_t o = shortest(t, d, is_float, 1, &real);
+    if (!real) {
+        t[o++] = '.';
+        t[o++] = '0';
+        t[o] = '\0';
+    }
+    return (size_t)snprintf(out, cap, "%s", t);
 }
 
 void dlzi_json_real(dlzi_json *j, double d, int is_float) {

@@ -2204,6 +2204,102 @@ static void test_json_reals_read_back(void **state) {
     free(d);
 }
 
+/* Significant digits of a %g text (no trailing zeros after the shortest). */
+static int sig_digits(const char *s) {
+    int n = 0, lead = 1;
+    for (; *s != '\0' && *s != 'e'; s++) {
+        if (*s >= '1' && *s <= '9') {
+            lead = 0;
+        }
+        n += *s >= '0' && *s <= '9' && !lead;
+    }
+    return n;
+}
+
+/* dlz_real_format() against the C library's printf and strtod: the text is
+   %.<p>g for the smallest p at which it reads back (%.<p-1>g does not), and
+   with DLZ_REAL_DISPLAY the first of %.15g..%.17g that reads back, which
+   has the same value; the JSON renderer writes the same text, with ".0"
+   where it has neither '.' nor exponent; the names of NaN and the
+   infinities; snprintf()'s truncation. */
+static void test_real_format(void **state) {
+    (void)state;
+    enum { N = 20000 };
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    char got[DLZ_REAL_SIZE], want[512], json[64];
+    for (size_t i = 0; i < N; i++) {
+        uint64_t db;
+        double d;
+        do {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* a quarter of them small integers and short decimals */
+            db = x;
+            memcpy(&d, &db, 8);
+            if (i % 4 == 0) {
+                d = (double)(int64_t)(x % 2000001) / (double)(1 + x % 1000) - 1000;
+                memcpy(&db, &d, 8);
+            }
+        } while ((db >> 52 & 0x7FF) == 0x7FF);
+        size_t len = dlz_real_format(d, 0, got, sizeof got);
+        assert_int_equal(len, strlen(got));
+        int p = sig_digits(got);
+        assert_true(p >= 1 && p <= 17);
+        snprintf(want, sizeof want, "%.*g", p, d);
+        if (strcmp(got, want) != 0 || strtod(got, NULL) != d) {
+            fail_msg("%a: \"%s\", printf %%.%dg gives \"%s\"", d, got, p, want);
+        }
+        if (p > 1) {
+            snprintf(want, sizeof want, "%.*g", p - 1, d);
+            if (strtod(want, NULL) == d) {
+                fail_msg("%a: \"%s\" but \"%s\" reads back too", d, got, want);
+            }
+        }
+        dlzi_format_real(json, sizeof json, d, 0);
+        snprintf(want, sizeof want, "%s%s", got, strpbrk(got, ".e") ? "" : ".0");
+        assert_string_equal(json, want);
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(want, sizeof want, "%.*g", prec, d);
+            if (strtod(want, NULL) == d) {
+                break;
+            }
+        }
+        dlz_real_format(d, DLZ_REAL_DISPLAY, got, sizeof got);
+        assert_string_equal(got, want);
+        float f = (float)d;
+        if (isfinite(f)) {
+            dlz_real_format((double)f, DLZ_REAL_FLOAT, got, sizeof got);
+            if (strtof(got, NULL) != f || (float)strtod(got, NULL) != f) {
+                fail_msg("float %a written as \"%s\"", (double)f, got);
+            }
+        }
+    }
+    static const struct {
+        double d;
+        const char *s;
+    } names[] = {{NAN, "NaN"}, {INFINITY, "Infinity"}, {-INFINITY, "-Infinity"}};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(dlz_real_format(names[i].d, 0, got, sizeof got), strlen(names[i].s));
+        assert_string_equal(got, names[i].s);
+        dlzi_format_real(json, sizeof json, names[i].d, 0);
+        snprintf(want, sizeof want, "\"%s\"", names[i].s);
+        assert_string_equal(json, want);
+    }
+    /* -0.0, 0.125 = 2^-3 and 100 have short exact decimals */
+    assert_int_equal(dlz_real_format(-0.0, 0, got, sizeof got), 2);
+    assert_string_equal(got, "-0");
+    assert_int_equal(dlz_real_format(100, 0, got, sizeof got), 5);
+    assert_string_equal(got, "1e+02");
+    assert_int_equal(dlz_real_format(100, DLZ_REAL_DISPLAY, got, sizeof got), 3);
+    assert_string_equal(got, "100");
+    memset(got, 'x', sizeof got);
+    assert_int_equal(dlz_real_format(0.125, 0, got, 3), 5);
+    assert_string_equal(got, "0.");
+    assert_int_equal(got[3], 'x');
+    assert_int_equal(dlz_real_format(0.125, 0, NULL, 0), 5);
+}
+
 /* Numbers do not follow the locale's decimal point. */
 static void test_json_locale(void **state) {
     (void)state;
@@ -2826,6 +2922,7 @@ int main(void) {
         cmocka_unit_test(test_oom),
         cmocka_unit_test(test_json_out),
         cmocka_unit_test(test_json_reals_read_back),
+        cmocka_unit_test(test_real_format),
         cmocka_unit_test(test_json_locale),
         cmocka_unit_test(test_json_in),
         cmocka_unit_test(test_archive),
