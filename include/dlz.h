@@ -174,6 +174,30 @@ DLZ_API void dlz_free(void *p);
     one item per line, indented by two spaces. */
 #define DLZ_JSON_PRETTY 0x1u
 
+/** Flag of dlz_real_format(): the value is a float held in a double. */
+#define DLZ_REAL_FLOAT 0x1u
+/** Flag of dlz_real_format(): for display, the first of %.15g, %.16g and
+    %.17g that reads back; for a double the same digits as without it, laid
+    out with no exponent from 1e-4 to below 1e15 ("100", not "1e+02"). */
+#define DLZ_REAL_DISPLAY 0x2u
+/** Bytes that always suffice for dlz_real_format(), the NUL included. */
+#define DLZ_REAL_SIZE 32
+
+/**
+ * Writes @p value as the JSON renderers write numbers, but as plain text:
+ * the shortest decimal that reads back to it (with DLZ_REAL_FLOAT, to the
+ * float, both through strtof() and through strtod() and a rounding to
+ * float), the first of %.1g, %.2g, ... %.17g that does, with '.' whatever
+ * the locale ("1", "0.1", "-2.5e-07", "1e+02", "-0"); NaN and the
+ * infinities as "NaN", "Infinity" and "-Infinity".  (The renderers add
+ * ".0" to a number without '.' or exponent and quote those three names.)
+ * Flags: 0, DLZ_REAL_FLOAT, DLZ_REAL_DISPLAY or both.  Like snprintf(), it
+ * writes at most @p size bytes, the NUL included (nothing when @p size is
+ * 0, and @p buf may then be NULL), and returns the length of the whole text.
+ * @since 0.1.0
+ */
+DLZ_API size_t dlz_real_format(double value, unsigned flags, char *buf, size_t size);
+
 /** The library's objects; each is described in its own section. */
 typedef struct dlz_array dlz_array;
 typedef struct dlz_reader dlz_reader;
@@ -883,14 +907,18 @@ DLZ_API void dlz_lock_release(dlz_lock *l);
  *    are interned), for a Boolean, a Byte, and a Short, Integer or Long in
  *    -128..127 or a Character in 0..127 equal to one written before (the
  *    valueOf() caches); never for Float, Double, arrays, lists or maps;
- *  - a HashMap is written in the order Java's HashMap iterates it: by bucket,
- *    entries of a bucket in the tree's order, with the capacity (buckets) and
- *    threshold HashMap reaches through put() (load factor 0.75, 16 buckets
- *    at first, doubling past the threshold, and doubling instead of forming a
- *    tree bucket while below 64 buckets).  A key whose Java hashCode() is the
- *    identity hash (arrays, opaque values) leaves the whole map in tree
- *    order.  Java's order differs only where one bucket holds more than 8
- *    keys in a map of 64 or more buckets (it then keeps a red-black tree).
+ *  - a HashMap is written in the order Java's HashMap iterates it, with the
+ *    capacity (buckets) and threshold HashMap reaches through put() (load
+ *    factor 0.75, 16 buckets at first, doubling past the threshold, and
+ *    doubling instead of forming a tree bucket while below 64 buckets): by
+ *    bucket, the entries of a bucket in the order they were put, except
+ *    where more than 8 keys share a bucket of a table of 64 or more buckets,
+ *    which Java keeps as a red-black tree and iterates in its order (by
+ *    hash, then by compareTo() within a class, else by class name, null
+ *    first).  A key whose Java hashCode() is the identity hash (arrays,
+ *    opaque values) leaves the whole map in tree order.  Java's order can
+ *    differ only where ArrayList or HashMap keys of equal hashes share such
+ *    a red-black tree (Java then compares identity hashes).
  *  - a LinkedHashMap is written in the tree's order.
  * Decoding keeps the stream's order.  A decoded value therefore re-encodes
  * to the original bytes when the writer built it that way, and otherwise to
@@ -1408,8 +1436,9 @@ DLZ_API int dlz_normalizer_new_custom(const char *strategy_class, const void *bo
  *    the global one off for that index), replacing or adding.
  * For MIN_MAX, maxRange becomes max(maxRange, minRange + eps) as in
  * MinMaxStrategy.  Once a map was changed, it is encoded in the order of
- * Java's HashMap, as DL4J writes it (by bucket, then insertion order; Java
- * differs only for more than 8 indices congruent modulo 64 or more buckets).
+ * Java's HashMap, as DL4J writes it (by bucket, then insertion order; more
+ * than 8 indices in one bucket of a table of 64 or more buckets in the order
+ * of the red-black tree Java keeps there).
  * @return DLZ_OK; DLZ_EMISUSE (NULL, not MULTI_HYBRID, bad kind or arrays,
  *         more than 65535 entries, with the reason in @p errbuf); DLZ_ENOMEM
  *         (the normalizer is unchanged).

@@ -9,6 +9,7 @@
 /* See dlz-format(5), section ARRAY RECORDS. */
 #include "internal.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -89,7 +90,20 @@ const char *dlz_generation_name(dlz_generation g) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* binary16 and bfloat16                                                     */
+/* binary32, binary16 and bfloat16                                           */
+
+/* FLT_MAX plus half of its unit in the last place: from there on the nearest
+   float is infinity (the tie goes to the even infinity). */
+float dlzi_double_to_float(double x) {
+    const double lim = (double)FLT_MAX + 0x1p103;
+    if (x != x || fabs(x) <= (double)FLT_MAX) {
+        return (float)x;
+    }
+    if (fabs(x) < lim) {
+        return x < 0 ? -FLT_MAX : FLT_MAX;
+    }
+    return x < 0 ? -INFINITY : INFINITY;
+}
 
 static uint32_t f2u(float f) {
     uint32_t u;
@@ -591,12 +605,11 @@ double dlzi_array_get_f64(const dlz_array *a, int64_t i) {
 /* Sets "<what>: byte <at>: <message>" and returns code. */
 static int bad(dlzi_rd *rd, int code, int64_t at, const char *fmt, ...) DLZI_PRINTF(4, 5);
 static int bad(dlzi_rd *rd, int code, int64_t at, const char *fmt, ...) {
-    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    dlzi_err_vat(rd->err, code, rd->what, at, fmt, ap);
     va_end(ap);
-    return dlzi_err_set(rd->err, code, "%s: byte %" PRId64 ": %s", rd->what, at, msg);
+    return code;
 }
 
 static int nomem(dlzi_rd *rd, int64_t at, uint64_t bytes) {
@@ -616,19 +629,9 @@ static int name_is(const name *nm, const char *s) {
     return nm->n == l && memcmp(nm->s, s, l) == 0;
 }
 
-/* The name for a message: printable ASCII kept, other bytes as \xNN. */
+/* The name for a message (see dlzi_quote()). */
 static const char *quote(const name *nm, char *buf, size_t cap) {
-    size_t o = 0;
-    for (size_t i = 0; i < nm->n && o + 5 < cap; i++) {
-        unsigned char c = (unsigned char)nm->s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            buf[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-        }
-    }
-    buf[o] = '\0';
-    return buf;
+    return dlzi_quote(nm->s, nm->n, buf, cap);
 }
 
 #define QUOTE_CAP (NAME_CAP * 4 + 1)
@@ -636,23 +639,7 @@ static const char *quote(const name *nm, char *buf, size_t cap) {
 /* A Java writeUTF string; longer than NAME_CAP-1 bytes is an error naming
    @p expected (no legal name is that long). */
 static int read_name(dlzi_rd *rd, const char *expected, name *nm) {
-    nm->at = rd->off;
-    uint16_t n;
-    int rc = dlzi_rd_u16(rd, &n);
-    if (rc != DLZ_OK) {
-        return rc;
-    }
-    if (n >= NAME_CAP) {
-        return bad(rd, DLZ_EFORMAT, nm->at, "expected %s, found a string of %u bytes", expected,
-                   (unsigned)n);
-    }
-    rc = dlzi_rd_read(rd, nm->s, n);
-    if (rc != DLZ_OK) {
-        return rc;
-    }
-    nm->s[n] = '\0';
-    nm->n = n;
-    return DLZ_OK;
+    return dlzi_rd_utf(rd, expected, nm->s, sizeof nm->s, &nm->n, &nm->at);
 }
 
 static int gen_from_name(const name *nm) {

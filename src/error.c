@@ -1,6 +1,7 @@
 /* error.c - status codes, their texts and the per-handle error state. */
 #include "internal.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,21 @@ int dlzi_err_set(dlzi_err *err, int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     dlzi_err_vset(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int dlzi_err_vat(dlzi_err *err, int code, const char *what, int64_t at, const char *fmt,
+                 va_list ap) {
+    char msg[400];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return dlzi_err_set(err, code, "%s: byte %" PRId64 ": %s", what, at, msg);
+}
+
+int dlzi_err_at(dlzi_err *err, int code, const char *what, int64_t at, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    dlzi_err_vat(err, code, what, at, fmt, ap);
     va_end(ap);
     return code;
 }
@@ -107,4 +123,18 @@ void dlzi_err_prefix(dlzi_err *err, const char *fmt, ...) {
     }
     memcpy(err->msg + at, old, ol);
     err->msg[at + ol] = '\0';
+}
+
+const char *dlzi_quote(const char *s, size_t n, char *buf, size_t cap) {
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 5 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            buf[o++] = (char)c;
+        } else {
+            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+        }
+    }
+    buf[o] = '\0';
+    return buf;
 }

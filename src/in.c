@@ -178,28 +178,35 @@ int dlzi_rd_f64(dlzi_rd *rd, double *v) {
     return rc;
 }
 
-int dlzi_rd_utf(dlzi_rd *rd, char *dst, size_t cap) {
-    int64_t at = rd->off;
+int dlzi_rd_utf(dlzi_rd *rd, const char *expected, char *dst, size_t cap, size_t *len,
+                int64_t *at) {
+    int64_t start = rd->off;
     uint16_t n;
     int rc = dlzi_rd_u16(rd, &n);
+    if (at != NULL) {
+        *at = start;
+    }
     if (rc != DLZ_OK) {
         return rc;
     }
-    if ((size_t)n >= cap) {
-        return dlzi_err_set(rd->err, DLZ_EFORMAT,
-                            "%s: byte %" PRId64 ": expected a name of at most %zu bytes, found "
-                            "a length of %u",
-                            rd->what, at, cap - 1, (unsigned)n);
-    }
     int64_t rem = dlzi_rd_remaining(rd);
     if (rem >= 0 && (int64_t)n > rem) {
-        return truncated(rd, n, (uint64_t)rem);
+        return dlzi_err_at(rd->err, DLZ_EFORMAT, rd->what, start,
+                           "expected %s of %u bytes, found only %" PRId64 " bytes left", expected,
+                           (unsigned)n, rem);
+    }
+    if ((size_t)n >= cap) {
+        return dlzi_err_at(rd->err, DLZ_EFORMAT, rd->what, start,
+                           "expected %s, found a string of %u bytes", expected, (unsigned)n);
     }
     rc = dlzi_rd_read(rd, dst, n);
     if (rc != DLZ_OK) {
         return rc;
     }
     dst[n] = '\0';
+    if (len != NULL) {
+        *len = n;
+    }
     return DLZ_OK;
 }
 

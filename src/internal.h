@@ -37,6 +37,11 @@ typedef struct dlzi_err {
    `return dlzi_err_set(err, DLZ_EFORMAT, "...", ...);`.  A NULL err is allowed. */
 int dlzi_err_set(dlzi_err *err, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 int dlzi_err_vset(dlzi_err *err, int code, const char *fmt, va_list ap) DLZI_PRINTF(3, 0);
+/* "<what>: byte <at>: <message>", the form of every decoder's messages. */
+int dlzi_err_at(dlzi_err *err, int code, const char *what, int64_t at, const char *fmt, ...)
+    DLZI_PRINTF(5, 6);
+int dlzi_err_vat(dlzi_err *err, int code, const char *what, int64_t at, const char *fmt, va_list ap)
+    DLZI_PRINTF(5, 0);
 /* DLZ_EIO with errno @p errnum; ": <strerror>" is appended. */
 int dlzi_err_sys(dlzi_err *err, int errnum, const char *fmt, ...) DLZI_PRINTF(3, 4);
 void dlzi_err_clear(dlzi_err *err);
@@ -46,6 +51,9 @@ void dlzi_err_clear(dlzi_err *err);
 int dlzi_err_to_buf(const dlzi_err *err, int rc, char *errbuf, size_t errbuf_size);
 /* Prefixes the current message with "<prefix>: " (keeps code and errno). */
 void dlzi_err_prefix(dlzi_err *err, const char *fmt, ...) DLZI_PRINTF(2, 3);
+/* n bytes from a file for a message: printable ASCII kept except '\\', other
+   bytes as \xNN, cut to fit cap (>= 1) bytes with the NUL; returns buf. */
+const char *dlzi_quote(const char *s, size_t n, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------------ */
 /* Memory (alloc.c): every allocation of the library goes through these.     */
@@ -124,7 +132,7 @@ static inline void dlzi_put_le64(unsigned char *p, uint64_t v) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Input streams (io.c)                                                      */
+/* Input streams (in.c)                                                      */
 
 /* A source of bytes: a file, a zip entry, memory, user callbacks. */
 typedef struct dlzi_in dlzi_in;
@@ -165,9 +173,14 @@ int dlzi_rd_u16(dlzi_rd *rd, uint16_t *v);
 int dlzi_rd_i32(dlzi_rd *rd, int32_t *v);
 int dlzi_rd_i64(dlzi_rd *rd, int64_t *v);
 int dlzi_rd_f64(dlzi_rd *rd, double *v);
-/* A Java writeUTF string of at most cap-1 bytes, NUL-terminated.  Longer ones
-   give DLZ_EFORMAT naming the offset. */
-int dlzi_rd_utf(dlzi_rd *rd, char *dst, size_t cap);
+/* A Java writeUTF string (u16 length, then that many bytes of modified
+   UTF-8, taken as they are) of at most cap-1 bytes, NUL-terminated; *len
+   (may be NULL) its length, *at (may be NULL) the offset of its length.  A
+   string longer than the bytes known to remain gives DLZ_EFORMAT "<what>:
+   byte <at>: expected <expected> of N bytes, found only M bytes left", one
+   of cap bytes or more "... expected <expected>, found a string of N bytes"
+   (no legal name is that long). */
+int dlzi_rd_utf(dlzi_rd *rd, const char *expected, char *dst, size_t cap, size_t *len, int64_t *at);
 /* Bytes known to remain (total - off), or -1 if the size is unknown. */
 int64_t dlzi_rd_remaining(const dlzi_rd *rd);
 /* 1 if no byte is left, 0 if one is, negative on error. */
@@ -204,6 +217,153 @@ int dlzi_out_io(dlzi_out *o, const dlz_io *io, void *user, unsigned flags, dlzi_
 int dlzi_out_memory(dlzi_out *o, dlzi_err *err);
 void dlzi_out_memory_get(dlzi_out *o, const void **buf, size_t *len);
 void dlzi_out_memory_free(dlzi_out *o);
+
+/* ------------------------------------------------------------------------ */
+/* Java (java.c): text encodings, hashCode(), HashMap                        */
+
+/* UTF-8.  Java strings are held as UTF-8 in which a lone surrogate is the
+   3-byte sequence of its code unit (DLZI_UTF8_SURROGATES). */
+#define DLZI_UTF8_SURROGATES 1u
+enum {
+    DLZI_UTF8_OK = 0,
+    DLZI_UTF8_BAD_LEAD = -1,  /* a byte no sequence starts with */
+    DLZI_UTF8_TRUNCATED = -2, /* the input ends inside the sequence */
+    DLZI_UTF8_BAD_CONT = -3,  /* a byte that is not a continuation byte */
+    DLZI_UTF8_BAD_VALUE = -4  /* overlong, above U+10FFFF, or a surrogate not allowed */
+};
+/* Decodes the code point at s[*i] (*i < n): DLZI_UTF8_OK with *i moved past
+   it, or the reason it is not UTF-8 with *i at the offending byte (the
+   continuation byte for BAD_CONT, else the sequence's first byte). */
+int dlzi_utf8_next(const unsigned char *s, size_t n, size_t *i, uint32_t *cp, unsigned flags);
+/* DLZI_UTF8_OK when s[0..n) is UTF-8, else the first failure and *bad (may
+   be NULL) the offset of the sequence it is in. */
+int dlzi_utf8_check(const char *s, size_t n, unsigned flags, size_t *bad);
+/* Writes cp (< 0x110000) as 1 to 4 bytes; returns the count. */
+size_t dlzi_utf8_put(unsigned char *o, uint32_t cp);
+
+/* The UTF-16 units of a string held as UTF-8 with surrogates, in order. */
+typedef struct dlzi_utf16 {
+    const unsigned char *s;
+    size_t n, i;
+    uint32_t low; /* the second unit of a pair, still to come */
+} dlzi_utf16;
+void dlzi_utf16_init(dlzi_utf16 *u, const char *s, size_t n);
+/* 1 and *unit the next unit; 0 at the end (or at bytes that are not UTF-8). */
+int dlzi_utf16_next(dlzi_utf16 *u, uint32_t *unit);
+
+/* Modified UTF-8 (DataInput.readUTF, ObjectInputStream strings): one UTF-16
+   unit at s[*i], as Java accepts it (overlong forms included): DLZI_UTF8_OK,
+   DLZI_UTF8_BAD_LEAD / DLZI_UTF8_BAD_CONT (malformed) or
+   DLZI_UTF8_TRUNCATED, *i as for dlzi_utf8_next(). */
+int dlzi_java_mutf_next(const unsigned char *s, size_t n, size_t *i, uint32_t *unit);
+/* Checks n bytes of modified UTF-8 and, when out is set (room for n + 1
+   bytes), converts them to UTF-8 with surrogates (pairs joined),
+   NUL-terminated, *outlen (may be NULL) its length.  Returns DLZI_UTF8_OK or
+   the failure of the first bad sequence, *bad (may be NULL) its offset. */
+int dlzi_java_mutf_decode(const unsigned char *s, size_t n, char *out, size_t *outlen, size_t *bad);
+/* DLZ_OK when n bytes of modified UTF-8 are also plain UTF-8 (no NUL,
+   surrogate or overlong form: a name that can be copied as it is);
+   DLZ_EFORMAT (malformed, Java's readUTF throws) or DLZ_EUNSUPPORTED, with
+   *why a phrase for the message. */
+int dlzi_java_mutf_check_plain(const unsigned char *s, size_t n, const char **why);
+/* Bytes of a string (UTF-8 with surrogates) in modified UTF-8 and its UTF-16
+   units (may be NULL). */
+void dlzi_java_mutf_size(const char *s, size_t n, uint64_t *bytes, uint64_t *units);
+/* Writes its modified UTF-8 (dlzi_java_mutf_size() bytes); returns them. */
+size_t dlzi_java_mutf_encode(const char *s, size_t n, unsigned char *o);
+
+/* hashCode() of String (over UTF-16 units), Integer (also Short, Byte,
+   Character), Long, Double, Float and Boolean. */
+uint32_t dlzi_java_string_hash(const char *s, size_t n);
+uint32_t dlzi_java_int_hash(int32_t v);
+uint32_t dlzi_java_long_hash(int64_t v);
+uint32_t dlzi_java_double_hash(double d);
+uint32_t dlzi_java_float_hash(float f);
+uint32_t dlzi_java_boolean_hash(int b);
+/* Double.doubleToLongBits and Float.floatToIntBits (one NaN). */
+uint64_t dlzi_java_double_bits(double d);
+uint32_t dlzi_java_float_bits(float f);
+/* String.compareTo (UTF-16 units), Double.compare, Float.compare: the sign. */
+int dlzi_java_string_compare(const char *a, size_t an, const char *b, size_t bn);
+int dlzi_java_double_compare(double a, double b);
+int dlzi_java_float_compare(float a, float b);
+/* Math.max(double, double): NaN if either is, 0.0 above -0.0. */
+double dlzi_java_max(double a, double b);
+
+/* A java.util.HashMap (or HashSet) made by the default constructor and
+   filled by put() with n distinct keys in order.  hash[i] is key i's
+   hashCode(); known (may be NULL) marks the keys whose hashCode() is known
+   (an identity hash is not: such a key counts towards the size only).  cmp
+   orders two keys of equal hashes as a tree bucket does (compareTo() for
+   keys of one Comparable class, else the class names): < 0 or > 0, 0 when
+   Java would fall back to System.identityHashCode(); NULL for keys whose
+   hashes all differ. */
+typedef int (*dlzi_java_cmp_fn)(void *ctx, size_t a, size_t b);
+typedef struct dlzi_java_map {
+    uint32_t buckets;   /* the table's length (16 for an empty map) */
+    uint32_t threshold; /* the threshold field (0 for an empty map) */
+    int ordered;        /* every hash is known: order[] is filled */
+    int exact;          /* ... and no tree order fell to an identity hash */
+} dlzi_java_map;
+/* Fills *out and, when order is set and every hash is known, order[0..n)
+   with the positions of the keys in iteration order.  Returns DLZ_OK or
+   DLZ_ENOMEM. */
+int dlzi_java_hashmap(const uint32_t *hash, const unsigned char *known, size_t n,
+                      dlzi_java_cmp_fn cmp, void *ctx, size_t *order, dlzi_java_map *out);
+
+/* ------------------------------------------------------------------------ */
+/* JSON text (json.c), the renderers' one emitter                           */
+
+/* Layout of a container in pretty output: BLOCK puts each item on a line of
+   its own (two spaces a level), LINE keeps them on one line after ", " (and
+   keys before ": "), COMPACT adds no space at all.  A container is never laid
+   out more loosely than the one holding it; without pretty output everything
+   is COMPACT. */
+enum { DLZI_JSON_BLOCK = 0, DLZI_JSON_LINE = 1, DLZI_JSON_COMPACT = 2 };
+
+struct dlzi_json_level {
+    int style;
+    size_t items;
+    char bracket; /* the closing one */
+};
+
+/* The text so far; out of memory is sticky and reported by finish. */
+typedef struct dlzi_json {
+    char *p;
+    size_t len, cap;
+    int oom;
+    int pretty;
+    int short_escapes; /* \n, \t, \r as such (the default), else as \u000a ... */
+    int after_key;     /* a key was written: its value follows directly */
+    struct dlzi_json_level *levels;
+    size_t depth, cap_levels;
+} dlzi_json;
+
+void dlzi_json_init(dlzi_json *j, int pretty);
+/* Opens '[' or '{' with a layout; dlzi_json_close() closes the innermost. */
+void dlzi_json_open(dlzi_json *j, char bracket, int style);
+void dlzi_json_close(dlzi_json *j);
+/* A member name; the next value is its value. */
+void dlzi_json_key(dlzi_json *j, const char *s, size_t n);
+/* A string from UTF-8 with surrogates: '"' and '\\' escaped, \n, \t, \r
+   too (see short_escapes), other control characters and surrogates as
+   \u00XX / \uXXXX, a byte that is not UTF-8 as U+FFFD, everything else as it
+   is. */
+void dlzi_json_string(dlzi_json *j, const char *s, size_t n);
+/* A value written as given (null, true, a number formatted by the caller). */
+void dlzi_json_literal(dlzi_json *j, const char *s);
+void dlzi_json_int(dlzi_json *j, int64_t v);
+/* dlzi_format_real() as a value. */
+void dlzi_json_real(dlzi_json *j, double d, int is_float);
+/* Hands over the NUL-terminated text (*len, may be NULL, excludes the NUL):
+   DLZ_OK, or DLZ_ENOMEM with everything freed. */
+int dlzi_json_finish(dlzi_json *j, char **json, size_t *len);
+/* The shortest decimal that reads back to d (with is_float, to the float d,
+   parsed as a float or as a double and then rounded), '.' whatever the
+   locale and always a '.' or an exponent (1.0, 0.1, 1e+300, -0.0); NaN and
+   the infinities as the JSON strings "NaN", "Infinity", "-Infinity".  Needs
+   cap >= 32; returns the length. */
+size_t dlzi_format_real(char *out, size_t cap, double d, int is_float);
 
 /* ------------------------------------------------------------------------ */
 /* ND4J arrays (array.c)                                                     */
@@ -259,6 +419,9 @@ int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err);
 /* Value of element i (0 <= i < length) in logical 'c' order, as a double. */
 double dlzi_array_get_f64(const dlz_array *a, int64_t i);
 
+/* A double rounded to the nearest float, ties to even, overflow included
+   (never the undefined conversion of an out-of-range double). */
+float dlzi_double_to_float(double x);
 float dlzi_half_to_float(uint16_t h);
 uint16_t dlzi_float_to_half(float f);
 float dlzi_bf16_to_float(uint16_t h);
@@ -302,6 +465,216 @@ int dlzi_json_check_config(const char *text, size_t len, const dlzi_json_budget 
    reference. */
 int dlzi_json_load(const char *text, size_t len, const dlzi_json_budget *budget, unsigned flags,
                    const char *what, json_t **out, dlzi_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Java serialization: value trees (jser_value.c), decoder (jser_decode.c),   */
+/* encoder (jser_encode.c), JSON (jser_json.c)                               */
+
+struct dlz_value {
+    dlz_value_type type;
+    unsigned height;            /* 1 for a leaf, 1 + the highest item for a container */
+    unsigned char in_box;       /* held by a container */
+    unsigned char access_order; /* LinkedHashMap's accessOrder field */
+    size_t n;                   /* string bytes, elements, items, map entries, opaque bytes */
+    size_t cap;                 /* allocated item slots of a container (two per map entry) */
+    union {
+        int64_t i;
+        double d;
+        float f;
+        char *s; /* UTF-8 with surrogates, NUL-terminated */
+        void *a;
+        dlz_value **items; /* maps: key, value, key, value, ... */
+        struct {
+            char *cls;
+            unsigned char *bytes;
+        } op;
+    } u;
+};
+
+/* Java's largest array and string length. */
+#define DLZI_JAVA_MAX_LEN 2147483647u
+
+static inline int dlzi_value_is_prim_array(dlz_value_type t) {
+    return t >= DLZ_VALUE_BYTE_ARRAY && t <= DLZ_VALUE_CHAR_ARRAY;
+}
+static inline int dlzi_value_is_seq(dlz_value_type t) {
+    return t == DLZ_VALUE_STRING_ARRAY || t == DLZ_VALUE_OBJECT_ARRAY || t == DLZ_VALUE_LIST;
+}
+static inline int dlzi_value_is_map(dlz_value_type t) {
+    return t == DLZ_VALUE_MAP || t == DLZ_VALUE_LINKED_MAP;
+}
+/* Bytes of one element of a primitive array type, else 0. */
+size_t dlzi_value_elem_size(dlz_value_type t);
+/* A new leaf or empty container (NULL when out of memory). */
+dlz_value *dlzi_value_node(dlz_value_type t);
+/* Frees what the node itself holds, not its items. */
+void dlzi_value_free_shallow(dlz_value *v);
+/* Makes room for @p more item slots: DLZ_OK or DLZ_ENOMEM. */
+int dlzi_value_reserve(dlz_value *c, size_t more);
+/* A String node of len bytes copied as they are (not checked). */
+dlz_value *dlzi_value_string_raw(const char *s, size_t len);
+/* Deep copy.  charge (may be NULL) is told each allocation's size first and
+   may refuse it; with reg set, every new node is handed to it and then owned
+   by the caller's bookkeeping (on failure nothing is freed here). */
+typedef int (*dlzi_charge_fn)(void *ctx, size_t bytes);
+typedef int (*dlzi_reg_fn)(void *ctx, dlz_value *v);
+int dlzi_value_copy_deep(const dlz_value *v, dlz_value **out, dlzi_charge_fn charge,
+                         dlzi_reg_fn reg, void *ctx);
+/* Java's hashCode() of a value: 0 and *h, or -1 when it is an identity hash
+   (arrays, opaque values), which nothing outside the JVM can know. */
+int dlzi_value_hash(const dlz_value *v, uint32_t *h);
+/* How a HashMap tree bucket orders key k against pk of the same hash (see
+   dlzi_java_cmp_fn): -1, 1, or 0 when an identity hash decides. */
+int dlzi_value_tree_compare(const dlz_value *k, const dlz_value *pk);
+
+/* Type codes and class descriptor flags of the serialization grammar. */
+#define DLZI_TC_NULL 0x70
+#define DLZI_TC_REFERENCE 0x71
+#define DLZI_TC_CLASSDESC 0x72
+#define DLZI_TC_OBJECT 0x73
+#define DLZI_TC_STRING 0x74
+#define DLZI_TC_ARRAY 0x75
+#define DLZI_TC_CLASS 0x76
+#define DLZI_TC_BLOCKDATA 0x77
+#define DLZI_TC_ENDBLOCKDATA 0x78
+#define DLZI_TC_RESET 0x79
+#define DLZI_TC_BLOCKDATALONG 0x7A
+#define DLZI_TC_EXCEPTION 0x7B
+#define DLZI_TC_LONGSTRING 0x7C
+#define DLZI_TC_PROXYCLASSDESC 0x7D
+#define DLZI_TC_ENUM 0x7E
+
+#define DLZI_SC_WRITE_METHOD 0x01
+#define DLZI_SC_SERIALIZABLE 0x02
+#define DLZI_SC_EXTERNALIZABLE 0x04
+#define DLZI_SC_BLOCK_DATA 0x08
+#define DLZI_SC_ENUM 0x10
+
+#define DLZI_BASE_HANDLE 0x7E0000
+#define DLZI_JSER_MAGIC "\xAC\xED\x00\x05"
+
+/* The supported classes (dlzi_jser_classes[]), in this order. */
+enum {
+    DLZI_C_INTEGER,
+    DLZI_C_LONG,
+    DLZI_C_DOUBLE,
+    DLZI_C_FLOAT,
+    DLZI_C_SHORT,
+    DLZI_C_BYTE,
+    DLZI_C_BOOLEAN,
+    DLZI_C_CHAR,
+    DLZI_C_NUMBER,
+    DLZI_C_ARRAYLIST,
+    DLZI_C_HASHMAP,
+    DLZI_C_LINKEDHASHMAP,
+    DLZI_C_BYTES,
+    DLZI_C_SHORTS,
+    DLZI_C_INTS,
+    DLZI_C_LONGS,
+    DLZI_C_FLOATS,
+    DLZI_C_DOUBLES,
+    DLZI_C_BOOLEANS,
+    DLZI_C_CHARS,
+    DLZI_C_STRINGS,
+    DLZI_C_OBJECTS,
+    DLZI_C_COUNT
+};
+
+/* A supported class as its descriptor must read. */
+typedef struct dlzi_jclass {
+    const char *name;
+    uint64_t uid;
+    unsigned char flags;
+    int nfields;
+    char ftype[2];
+    const char *fname[2];
+    int super;           /* index of the superclass, or -1 */
+    dlz_value_type type; /* the node it becomes */
+} dlzi_jclass;
+
+extern const dlzi_jclass dlzi_jser_classes[DLZI_C_COUNT];
+/* The class a node type is written as, or -1. */
+int dlzi_jser_class_of_type(dlz_value_type t);
+/* 1 if the bytes start like a Java serialization stream (AC ED). */
+int dlzi_jser_sniff(const void *bytes, size_t len);
+/* The name of the class of the stream's first object (header AC ED 00 05,
+   TC_OBJECT, TC_CLASSDESC), read no further than that name, which must be
+   plain UTF-8 (see dlzi_java_mutf_check_plain()): *cls is yours
+   (dlzi_free()).  Messages begin with what and call the object what object
+   says ("normalizer"). */
+int dlzi_jser_peek_class(const void *bytes, size_t len, const char *what, const char *object,
+                         char **cls, dlzi_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Normalizers: the object (normalizer.c), decoder and encoder               */
+/* (normalizer_codec.c), transform and revert (normalizer_transform.c)       */
+
+/* Nd4j.EPS_THRESHOLD */
+#define DLZI_EPS_THRESHOLD 1e-5
+#define DLZI_NORM_TYPES 9
+
+/* MULTI_HYBRID: one entry of a statistics map and of a strategy map. */
+typedef struct dlzi_norm_stats {
+    int32_t index;
+    int32_t kind; /* DLZ_NORM_STRATEGY_STANDARDIZE or _MIN_MAX */
+    dlz_array *a, *b;
+    unsigned char superseded; /* a later entry has the same index */
+} dlzi_norm_stats;
+
+typedef struct dlzi_norm_strat {
+    int32_t index;
+    int32_t kind;
+    double lo, hi; /* MIN_MAX only */
+    unsigned char superseded;
+} dlzi_norm_strat;
+
+/* One side (inputs or outputs) of a MULTI_HYBRID normalizer. */
+typedef struct dlzi_norm_side {
+    dlzi_norm_stats *stats;
+    size_t nstats;
+    int32_t global_kind;
+    double global_lo, global_hi;
+    dlzi_norm_strat *strat;
+    size_t nstrat;
+    /* Some index appears more than once (only in a decoded stream). */
+    int stats_dups, strat_dups;
+    /* A builder changed the map: encode it in Java's HashMap order. */
+    int stats_java_order, strat_java_order;
+} dlzi_norm_side;
+
+struct dlz_normalizer {
+    dlz_norm_type type;
+    unsigned char fit_label; /* the stored byte; nonzero is true */
+    double v[3];             /* targetMin, targetMax / minRange, maxRange, maxPixelVal */
+    int32_t num_outputs;     /* MULTI_*: the stored numOutputs field */
+    int nin, nout;           /* statistics pairs present */
+    dlz_array **ia, **ib;    /* inputs: mean/std or min/max */
+    dlz_array **oa, **ob;    /* outputs */
+    dlzi_norm_side side[2];  /* MULTI_HYBRID inputs and outputs */
+    char *cls;               /* CUSTOM strategy class, JAVA_SERIALIZED class */
+    unsigned char *body;     /* CUSTOM body */
+    size_t body_len;
+};
+
+/* The stored type names (dlz_norm_type order) and strategy names (NULL,
+   STANDARDIZE, MIN_MAX). */
+extern const char *const dlzi_norm_type_names[DLZI_NORM_TYPES];
+extern const char *const dlzi_norm_strategy_names[3];
+int dlzi_norm_is_floating(dlz_dtype t);
+/* 1e-5 rounded to a floating type (as Nd4j.scalar(type, 1e-5)), as a double. */
+double dlzi_norm_eps(dlz_dtype t);
+/* a + s*b (s = +1 or -1) as one operation rounded to the floating type t. */
+double dlzi_norm_op(dlz_dtype t, double a, double b, int s);
+/* MinMaxStats: the pad of upper[j] and whether the pads are added. */
+double dlzi_norm_minmax_pad(const dlz_array *lower, const dlz_array *upper, int64_t j);
+int dlzi_norm_minmax_padded(const dlz_array *lower, const dlz_array *upper);
+/* The strategy of the pairs of a STANDARDIZE / MIN_MAX / MULTI_ normalizer. */
+dlz_norm_strategy dlzi_norm_pair_kind(const dlz_normalizer *n);
+/* The last statistics entry with that index, or NULL. */
+const dlzi_norm_stats *dlzi_norm_find_stats(const dlzi_norm_side *s, int32_t index);
+/* Marks the entries a later one of the same index supersedes: DLZ_OK or
+   DLZ_ENOMEM. */
+int dlzi_norm_mark_dups(dlzi_norm_side *s);
 
 /* ------------------------------------------------------------------------ */
 /* Record codecs used by the model layer (model.c)                           */

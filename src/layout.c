@@ -95,34 +95,18 @@ int dlzi_check_object_key(const char *key, dlzi_err *err) {
     return DLZ_OK;
 }
 
-/* The decoder rules of the configuration: no overlong forms, surrogates or
-   code points above U+10FFFF. */
+/* The decoder rules of the configuration (dlzi_utf8_next() without
+   surrogates): no overlong forms, surrogates or code points above U+10FFFF. */
 int dlzi_utf8_valid(const char *s, size_t len, size_t *bad) {
     for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80                   ? 1
-                   : (c >= 0xC2 && c <= 0xDF) ? 2
-                   : (c >= 0xE0 && c <= 0xEF) ? 3
-                   : (c >= 0xF0 && c <= 0xF4) ? 4
-                                              : 0;
-        int ok = n != 0 && i + n <= len;
-        uint32_t cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
-        for (size_t k = 1; ok && k < n; k++) {
-            unsigned char cc = (unsigned char)s[i + k];
-            ok = (cc & 0xC0) == 0x80;
-            cp = cp << 6 | (cc & 0x3Fu);
-        }
-        if (ok && n > 1) {
-            ok = !((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-                   (cp >= 0xD800 && cp <= 0xDFFF));
-        }
-        if (!ok) {
+        size_t at = i;
+        uint32_t cp;
+        if (dlzi_utf8_next((const unsigned char *)s, len, &i, &cp, 0) != DLZI_UTF8_OK) {
             if (bad != NULL) {
-                *bad = i;
+                *bad = at;
             }
             return 0;
         }
-        i += n;
     }
     return 1;
 }

@@ -1,10 +1,10 @@
 /* model.c - the model layer: the reader, writer and editor entry points that
  * take or give decoded normalizers, Java values and the parameter table.
  *
- * Layers, from the bottom: streams (in.c, out.c) -> record codecs (array.c,
- * normalizer.c, jser.c, params.c), which know nothing of archives ->
- * container (reader.c, writer.c, edit.c, zipwrite.c), which moves entries as
- * bytes -> this file, which joins the two -> the CLI.  Each function here
+ * Layers, from the bottom: streams (in.c, out.c; java.c, json.c) -> record
+ * codecs (array.c, normalizer*.c, jser_*.c, params.c), which know nothing of
+ * archives -> container (reader.c, writer.c, edit.c, zipwrite.c), which moves
+ * entries as bytes -> this file, which joins the two -> the CLI.  Each function here
  * moves the entry as bytes through the container's _raw function and runs
  * the codec on them; failures of either are reported on the handle. */
 #include "internal.h"

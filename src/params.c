@@ -1411,36 +1411,29 @@ static int build_mln(bctx *c, const json_t *root) {
 /* ------------------------------------------------------------------------ */
 /* ComputationGraph                                                          */
 
-/* Java's HashMap.hash() of an Integer. */
-static uint32_t java_spread(uint32_t h) {
-    return h ^ (h >> 16);
-}
-
-/* Capacity of a java.util.HashMap/HashSet after n insertions (default 16,
-   doubled while the size exceeds 3/4 of it). */
-static uint32_t java_capacity(size_t n) {
-    uint32_t cap = 16;
-    while (n > (size_t)cap / 4 * 3 && cap < (1u << 30)) {
-        cap *= 2;
-    }
-    return cap;
-}
-
 /* Sorts v[0..n) (distinct ints in insertion order) into the iteration order
-   of a java.util.HashSet<Integer> holding them: by bucket, then insertion
-   order (a stable insertion sort; n is small or the input almost sorted). */
-static void java_hash_order(int64_t *v, size_t n) {
-    uint32_t mask = java_capacity(n) - 1;
-    for (size_t i = 1; i < n; i++) {
-        int64_t x = v[i];
-        uint32_t bx = java_spread((uint32_t)x) & mask;
-        size_t j = i;
-        while (j > 0 && (java_spread((uint32_t)v[j - 1]) & mask) > bx) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
+   of a java.util.HashSet<Integer> (or the keys of a HashMap<Integer, ...>)
+   filled with them in that order. */
+static int java_hash_order(bctx *c, int64_t *v, size_t n) {
+    uint32_t *hash = dlzi_malloc(n * sizeof *hash + 1);
+    size_t *order = dlzi_malloc(n * sizeof *order + 1);
+    int64_t *copy = dlzi_malloc(n * sizeof *copy + 1);
+    int rc = hash != NULL && order != NULL && copy != NULL ? DLZ_OK : DLZ_ENOMEM;
+    for (size_t i = 0; rc == DLZ_OK && i < n; i++) {
+        hash[i] = dlzi_java_int_hash((int32_t)v[i]);
+        copy[i] = v[i];
     }
+    dlzi_java_map jm; /* Integer keys: distinct hashes, no tree ties */
+    if (rc == DLZ_OK) {
+        rc = dlzi_java_hashmap(hash, NULL, n, NULL, NULL, order, &jm);
+    }
+    for (size_t i = 0; rc == DLZ_OK && i < n; i++) {
+        v[i] = copy[order[i]];
+    }
+    dlzi_free(hash);
+    dlzi_free(order);
+    dlzi_free(copy);
+    return rc == DLZ_OK ? DLZ_OK : oom(c);
 }
 
 typedef struct gnode {
@@ -1567,33 +1560,28 @@ static int kahn(bctx *c, gnode *nodes, size_t n, int64_t *order) {
         return oom(c);
     }
     size_t head = 0, tail = 0, out = 0;
-    /* The seeds: every node with no inputs, in HashMap<Integer,...> order. */
+    /* Every node is a key of a HashMap<Integer,...>: the seeds are those
+       with no inputs, in the map's order. */
+    int64_t *keys = dlzi_malloc((n + 1) * sizeof *keys);
+    if (keys == NULL) {
+        dlzi_free(queue);
+        return oom(c);
+    }
     for (size_t i = 0; i < n; i++) {
-        if (nodes[i].indeg == 0) {
-            queue[tail++] = (int64_t)i;
+        keys[i] = (int64_t)i;
+    }
+    int rc = java_hash_order(c, keys, n);
+    for (size_t i = 0; rc == DLZ_OK && i < n; i++) {
+        if (nodes[keys[i]].indeg == 0) {
+            queue[tail++] = keys[i];
         }
     }
-    {
-        /* All nodes are keys of that map; only those without inputs are
-           taken, in the map's bucket order. */
-        uint32_t mask = java_capacity(n) - 1;
-        for (size_t i = 1; i < tail; i++) {
-            int64_t x = queue[i];
-            uint32_t bx = java_spread((uint32_t)x) & mask;
-            size_t j = i;
-            while (j > 0 && (java_spread((uint32_t)queue[j - 1]) & mask) > bx) {
-                queue[j] = queue[j - 1];
-                j--;
-            }
-            queue[j] = x;
-        }
-    }
-    while (head < tail) {
+    while (rc == DLZ_OK && head < tail) {
         int64_t next = queue[head++];
         order[out++] = next;
         gnode *g = &nodes[next];
-        java_hash_order(g->succ, g->nsucc);
-        for (size_t k = 0; k < g->nsucc; k++) {
+        rc = java_hash_order(c, g->succ, g->nsucc);
+        for (size_t k = 0; rc == DLZ_OK && k < g->nsucc; k++) {
             gnode *s = &nodes[g->succ[k]];
             if (--s->indeg == 0) {
                 queue[tail++] = g->succ[k];
@@ -1601,22 +1589,17 @@ static int kahn(bctx *c, gnode *nodes, size_t n, int64_t *order) {
         }
     }
     dlzi_free(queue);
-    if (out != n) {
+    if (rc == DLZ_OK && out != n) {
         /* DL4J names the first node, in HashMap order, that keeps an edge. */
-        uint32_t mask = java_capacity(n) - 1;
-        size_t best = SIZE_MAX;
-        uint32_t best_bucket = 0;
-        for (size_t i = 0; i < n; i++) {
-            uint32_t b = java_spread((uint32_t)i) & mask;
-            if (nodes[i].indeg > 0 && (best == SIZE_MAX || b < best_bucket)) {
-                best = i;
-                best_bucket = b;
-            }
+        size_t best = 0;
+        while (nodes[keys[best]].indeg == 0) {
+            best++;
         }
-        return fail(c, DLZ_EFORMAT, "the graph has a cycle (it includes vertex '%.100s')",
-                    nodes[best].name);
+        rc = fail(c, DLZ_EFORMAT, "the graph has a cycle (it includes vertex '%.100s')",
+                  nodes[keys[best]].name);
     }
-    return DLZ_OK;
+    dlzi_free(keys);
+    return rc;
 }
 
 static int add_edge(bctx *c, gnode *from, int64_t to) {

@@ -337,40 +337,18 @@ static int ascii_json(dlz_writer *w, const char *s, size_t len, char **out, size
             continue;
         }
         uint32_t cp;
-        size_t n;
-        if (c >= 0xC2 && c <= 0xDF) {
-            cp = c & 0x1F;
-            n = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            cp = c & 0x0F;
-            n = 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            cp = c & 0x07;
-            n = 4;
-        } else {
+        int rc = dlzi_utf8_next((const unsigned char *)s, len, &i, &cp, 0);
+        if (rc != DLZI_UTF8_OK) {
             dlzi_free(d);
-            return dlzi_err_set(&w->err, DLZ_EFORMAT,
-                                "configuration: byte %zu: invalid UTF-8 lead byte 0x%02x", i, c);
-        }
-        if (i + n > len) {
-            dlzi_free(d);
-            return dlzi_err_set(&w->err, DLZ_EFORMAT,
-                                "configuration: byte %zu: truncated UTF-8 sequence", i);
-        }
-        for (size_t k = 1; k < n; k++) {
-            unsigned char cc = (unsigned char)s[i + k];
-            if ((cc & 0xC0) != 0x80) {
-                dlzi_free(d);
+            if (rc == DLZI_UTF8_BAD_LEAD) {
                 return dlzi_err_set(&w->err, DLZ_EFORMAT,
-                                    "configuration: byte %zu: invalid UTF-8 continuation", i + k);
+                                    "configuration: byte %zu: invalid UTF-8 lead byte 0x%02x", i,
+                                    c);
             }
-            cp = cp << 6 | (cc & 0x3F);
-        }
-        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF)) {
-            dlzi_free(d);
-            return dlzi_err_set(&w->err, DLZ_EFORMAT,
-                                "configuration: byte %zu: invalid UTF-8 sequence", i);
+            return dlzi_err_set(&w->err, DLZ_EFORMAT, "configuration: byte %zu: %s", i,
+                                rc == DLZI_UTF8_TRUNCATED  ? "truncated UTF-8 sequence"
+                                : rc == DLZI_UTF8_BAD_CONT ? "invalid UTF-8 continuation"
+                                                           : "invalid UTF-8 sequence");
         }
         if (cp >= 0x10000) {
             uint32_t v = cp - 0x10000;
@@ -379,7 +357,6 @@ static int ascii_json(dlz_writer *w, const char *s, size_t len, char **out, size
         } else {
             o += (size_t)snprintf(d + o, 7, "\\u%04x", cp);
         }
-        i += n;
     }
     d[o] = '\0';
     *out = d;

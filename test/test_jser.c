@@ -2143,6 +2143,163 @@ static void test_json_out(void **state) {
     dlz_value_free(l);
 }
 
+/* Every finite float is written as a decimal that gives it back both when
+   read as a float (Float.parseFloat, strtof) and when read as a double and
+   then rounded (a JSON parser's double cast to float); every double as one
+   that reads back.  Among the floats, 0x1.5c87fap-84 and 0x1.5c87fcp-84 are
+   the only ones (with their negatives) for which a decimal that one way of
+   reading gives back the other way does not: "7.038531e-26" lies within
+   half a double's ulp of the midpoint between them. */
+static void test_json_reals_read_back(void **state) {
+    (void)state;
+    enum { N = 20000 };
+    float *f = malloc(N * sizeof *f);
+    double *d = malloc(N * sizeof *d);
+    assert_true(f != NULL && d != NULL);
+    static const uint32_t fixed[] = {0x15AE43FD, 0x15AE43FE, 0x95AE43FD, 0x95AE43FE, 0x00000001,
+                                     0x007FFFFF, 0x00800000, 0x7F7FFFFF, 0x3F800000, 0x3DCCCCCD};
+    uint64_t x = 88172645463325252u;
+    for (size_t i = 0; i < N; i++) {
+        uint32_t fb;
+        uint64_t db;
+        do { /* xorshift64: bit patterns of finite values */
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            fb = i < sizeof fixed / sizeof fixed[0] ? fixed[i] : (uint32_t)(x >> 32);
+            db = x;
+        } while ((fb & 0x7F800000u) == 0x7F800000u || (db >> 52 & 0x7FF) == 0x7FF);
+        memcpy(&f[i], &fb, 4);
+        memcpy(&d[i], &db, 8);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        dlz_value *v = NULL;
+        char err[200];
+        assert_int_equal(dlz_value_new_array(
+                             pass == 0 ? DLZ_VALUE_FLOAT_ARRAY : DLZ_VALUE_DOUBLE_ARRAY,
+                             pass == 0 ? (const void *)f : (const void *)d, N, &v, err, sizeof err),
+                         DLZ_OK);
+        char *j;
+        assert_int_equal(dlz_value_to_json(v, 0, &j, NULL), DLZ_OK);
+        assert_true(j[0] == '[');
+        char *p = j + 1;
+        for (size_t i = 0; i < N; i++) {
+            char *end;
+            double back = strtod(p, &end);
+            assert_true(end > p && (*end == ',' || *end == ']'));
+            if (pass == 0) {
+                float fb = strtof(p, NULL);
+                if (fb != f[i] || (float)back != f[i]) {
+                    fail_msg("float %a written as %.*s", (double)f[i], (int)(end - p), p);
+                }
+            } else if (back != d[i]) {
+                fail_msg("double %a written as %.*s", d[i], (int)(end - p), p);
+            }
+            p = end + 1;
+        }
+        dlz_free(j);
+        dlz_value_free(v);
+    }
+    free(f);
+    free(d);
+}
+
+/* Significant digits of a %g text (no trailing zeros after the shortest). */
+static int sig_digits(const char *s) {
+    int n = 0, lead = 1;
+    for (; *s != '\0' && *s != 'e'; s++) {
+        if (*s >= '1' && *s <= '9') {
+            lead = 0;
+        }
+        n += *s >= '0' && *s <= '9' && !lead;
+    }
+    return n;
+}
+
+/* dlz_real_format() against the C library's printf and strtod: the text is
+   %.<p>g for the smallest p at which it reads back (%.<p-1>g does not), and
+   with DLZ_REAL_DISPLAY the first of %.15g..%.17g that reads back, which
+   has the same value; the JSON renderer writes the same text, with ".0"
+   where it has neither '.' nor exponent; the names of NaN and the
+   infinities; snprintf()'s truncation. */
+static void test_real_format(void **state) {
+    (void)state;
+    enum { N = 20000 };
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    char got[DLZ_REAL_SIZE], want[512], json[64];
+    for (size_t i = 0; i < N; i++) {
+        uint64_t db;
+        double d;
+        do {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* a quarter of them small integers and short decimals */
+            db = x;
+            memcpy(&d, &db, 8);
+            if (i % 4 == 0) {
+                d = (double)(int64_t)(x % 2000001) / (double)(1 + x % 1000) - 1000;
+                memcpy(&db, &d, 8);
+            }
+        } while ((db >> 52 & 0x7FF) == 0x7FF);
+        size_t len = dlz_real_format(d, 0, got, sizeof got);
+        assert_int_equal(len, strlen(got));
+        int p = sig_digits(got);
+        assert_true(p >= 1 && p <= 17);
+        snprintf(want, sizeof want, "%.*g", p, d);
+        if (strcmp(got, want) != 0 || strtod(got, NULL) != d) {
+            fail_msg("%a: \"%s\", printf %%.%dg gives \"%s\"", d, got, p, want);
+        }
+        if (p > 1) {
+            snprintf(want, sizeof want, "%.*g", p - 1, d);
+            if (strtod(want, NULL) == d) {
+                fail_msg("%a: \"%s\" but \"%s\" reads back too", d, got, want);
+            }
+        }
+        dlzi_format_real(json, sizeof json, d, 0);
+        snprintf(want, sizeof want, "%s%s", got, strpbrk(got, ".e") ? "" : ".0");
+        assert_string_equal(json, want);
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(want, sizeof want, "%.*g", prec, d);
+            if (strtod(want, NULL) == d) {
+                break;
+            }
+        }
+        dlz_real_format(d, DLZ_REAL_DISPLAY, got, sizeof got);
+        assert_string_equal(got, want);
+        float f = (float)d;
+        if (isfinite(f)) {
+            dlz_real_format((double)f, DLZ_REAL_FLOAT, got, sizeof got);
+            if (strtof(got, NULL) != f || (float)strtod(got, NULL) != f) {
+                fail_msg("float %a written as \"%s\"", (double)f, got);
+            }
+        }
+    }
+    static const struct {
+        double d;
+        const char *s;
+    } names[] = {{NAN, "NaN"}, {INFINITY, "Infinity"}, {-INFINITY, "-Infinity"}};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(dlz_real_format(names[i].d, 0, got, sizeof got), strlen(names[i].s));
+        assert_string_equal(got, names[i].s);
+        dlzi_format_real(json, sizeof json, names[i].d, 0);
+        snprintf(want, sizeof want, "\"%s\"", names[i].s);
+        assert_string_equal(json, want);
+    }
+    /* -0.0, 0.125 = 2^-3 and 100 have short exact decimals */
+    assert_int_equal(dlz_real_format(-0.0, 0, got, sizeof got), 2);
+    assert_string_equal(got, "-0");
+    assert_int_equal(dlz_real_format(100, 0, got, sizeof got), 5);
+    assert_string_equal(got, "1e+02");
+    assert_int_equal(dlz_real_format(100, DLZ_REAL_DISPLAY, got, sizeof got), 3);
+    assert_string_equal(got, "100");
+    memset(got, 'x', sizeof got);
+    assert_int_equal(dlz_real_format(0.125, 0, got, 3), 5);
+    assert_string_equal(got, "0.");
+    assert_int_equal(got[3], 'x');
+    assert_int_equal(dlz_real_format(0.125, 0, NULL, 0), 5);
+}
+
 /* Numbers do not follow the locale's decimal point. */
 static void test_json_locale(void **state) {
     (void)state;
@@ -2326,25 +2483,6 @@ static struct {
     size_t index_len;
 } J;
 
-static int find_program(const char *env, const char *name, char *out, size_t cap) {
-    const char *e = getenv(env);
-    if (e != NULL && *e != '\0') {
-        snprintf(out, cap, "%s", e);
-        return access(out, X_OK) == 0;
-    }
-    const char *path = getenv("PATH");
-    while (path != NULL && *path != '\0') {
-        const char *colon = strchr(path, ':');
-        size_t n = colon ? (size_t)(colon - path) : strlen(path);
-        snprintf(out, cap, "%.*s/%s", (int)n, path, name);
-        if (n > 0 && access(out, X_OK) == 0) {
-            return 1;
-        }
-        path = colon ? colon + 1 : NULL;
-    }
-    return 0;
-}
-
 /* Single-quoted for the shell. */
 static void shell_quote(sb *o, const char *s) {
     sb_puts(o, "'");
@@ -2385,8 +2523,8 @@ static int jdk_ready(void) {
     }
     char javac[4096];
     J.state = -1;
-    if (!find_program("DLZ_JAVA", "java", J.java, sizeof J.java) ||
-        !find_program("DLZ_JAVAC", "javac", javac, sizeof javac)) {
+    if (!tu_find_program("DLZ_JAVA", "java", J.java, sizeof J.java) ||
+        !tu_find_program("DLZ_JAVAC", "javac", javac, sizeof javac)) {
         return 0;
     }
     char *d = tu_mkdtemp();
@@ -2783,6 +2921,8 @@ int main(void) {
         cmocka_unit_test(test_reference_bomb),
         cmocka_unit_test(test_oom),
         cmocka_unit_test(test_json_out),
+        cmocka_unit_test(test_json_reals_read_back),
+        cmocka_unit_test(test_real_format),
         cmocka_unit_test(test_json_locale),
         cmocka_unit_test(test_json_in),
         cmocka_unit_test(test_archive),

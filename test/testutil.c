@@ -65,6 +65,25 @@ void tu_write_file(const char *path, const void *buf, size_t len) {
     }
 }
 
+int tu_find_program(const char *env, const char *name, char *out, size_t cap) {
+    const char *e = getenv(env);
+    if (e != NULL && *e != '\0') {
+        snprintf(out, cap, "%s", e);
+        return access(out, X_OK) == 0;
+    }
+    const char *path = getenv("PATH");
+    while (path != NULL && *path != '\0') {
+        const char *colon = strchr(path, ':');
+        size_t n = colon ? (size_t)(colon - path) : strlen(path);
+        snprintf(out, cap, "%.*s/%s", (int)n, path, name);
+        if (n > 0 && access(out, X_OK) == 0) {
+            return 1;
+        }
+        path = colon ? colon + 1 : NULL;
+    }
+    return 0;
+}
+
 char *tu_mkdtemp(void) {
     const char *t = getenv("TMPDIR");
     char tmpl[4096];

@@ -31,6 +31,9 @@ const char *tu_corpus_path(const char *rel);
 unsigned char *tu_read_file(const char *path, size_t *len);
 /* Writes a file; fails the test on error. */
 void tu_write_file(const char *path, const void *buf, size_t len);
+/* A program: $env when set (1 if it is executable), else the first `name`
+   on $PATH; its path goes to out.  0 when not found. */
+int tu_find_program(const char *env, const char *name, char *out, size_t cap);
 /* A fresh temporary directory (removed by tu_rm_rf). */
 char *tu_mkdtemp(void);
 void tu_rm_rf(const char *dir);

@@ -540,15 +540,10 @@ static void print_entries(const json_t *entries) {
     }
 }
 
-/* The shortest of %.15g, %.16g and %.17g that reads back to @p d. */
+/* The shortest decimal that reads back to @p d, laid out as %.15g does. */
 static void print_real(double d) {
-    char buf[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d) {
-            break;
-        }
-    }
+    char buf[DLZ_REAL_SIZE];
+    dlz_real_format(d, DLZ_REAL_DISPLAY, buf, sizeof buf);
     fputs(buf, stdout);
 }
 
