@@ -1505,8 +1505,18 @@ DLZ_API int dlz_normalizer_to_json(const dlz_normalizer *n, unsigned flags, char
  * lie in the flat vector: 'f' is column-major (W[i][j] at offset + i + j*rows),
  * 'c' row-major.
  *
+ * DL4J's own SameDiff layers SelfAttentionLayer, LearnedSelfAttentionLayer and
+ * RecurrentAttentionLayer are laid out as DL4J does: their weights in the order
+ * the layer defines them, then their biases, every weight in 'c' order
+ * (SelfAttentionLayer "Wq", "Wk", "Wv" [nHeads,headSize,nIn], "Wo"
+ * [nHeads*headSize,nOut], only with projectInput; LearnedSelfAttentionLayer
+ * first "Q" [1,nIn,nQueries]; RecurrentAttentionLayer "W" [nIn,nOut], "RW"
+ * [nOut,nOut], the projections with "Wq" [nHeads,headSize,nOut], then "b"
+ * [1,nOut] unless hasBias is false); their updater is the layer's "updater".
+ * Convolution1DLayer's "W" is [nOut,nIn,k,1] 'c', k the first kernelSize.
+ *
  * Layers and vertices whose parameter layout is not known (custom layers,
- * SameDiff layers) make dlz_reader_read_params() fail with DLZ_EUNSUPPORTED and
+ * other SameDiff layers) make dlz_reader_read_params() fail with DLZ_EUNSUPPORTED and
  * a message naming the layer and its class; the table is never guessed unless
  * the caller asks for it with DLZ_PARAMS_ASSUME_DENSE (see there), and then
  * every guessed layer is flagged.
