@@ -314,6 +314,10 @@ int dlzi_normalizer_decode(const void *bytes, size_t len, uint64_t max_bytes, co
 int dlzi_params_parse(const char *json, size_t len, unsigned flags, const dlzi_json_budget *budget,
                       dlz_params **out, dlzi_err *err);
 
+/* dlz_network_parse() within a JSON budget (NULL: the default limits). */
+int dlzi_network_parse(const char *json, size_t len, const dlzi_json_budget *budget,
+                       dlz_network **out, dlzi_err *err);
+
 /* ------------------------------------------------------------------------ */
 /* The configuration walk of params.c, shared with network.c                 */
 

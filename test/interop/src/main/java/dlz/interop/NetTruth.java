@@ -101,6 +101,13 @@ public final class NetTruth {
     private static Map<String, Object> type(InputType t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", t.getType().name());
+        Object format = "FF";
+        try {
+            format = plain(t.getClass().getMethod("getFormat").invoke(t));
+        } catch (ReflectiveOperationException e) {
+            // feed-forward types have no format
+        }
+        m.put("format", format);
         m.put("shape", plain(t.getShape(true)));
         return m;
     }
