@@ -1822,9 +1822,10 @@ DLZ_API int dlz_params_extract_state(dlz_params *p, size_t i, int k, const dlz_a
  * the shapes of one batch, batch first, -1 where unknown (always the batch):
  * FF [N,size], NCW [N,size,T], NWC [N,T,size], NCHW [N,C,H,W], NHWC
  * [N,H,W,C], NCDHW, NDHWC.  configuration.json does not record the network's
- * input type; sizes come from nIn/nOut and from the preprocessors, which
- * record heights and widths, and flow through every layer whose computation
- * is known.  dlz_network_set_input_shape() gives an input its shape and
+ * input type: an input takes the shape the first layer reading it expects
+ * (its nIn as the size or channels, the rest unknown), preprocessors add the
+ * heights and widths they record, and shapes flow through every layer whose
+ * computation is known.  dlz_network_set_input_shape() gives an input its shape and
  * computes the rest again (the exact sizes of convolutions, poolings,
  * paddings...).  Shapes are those of the activations DL4J computes, which
  * is not always what DL4J's own getOutputType() says (DL4J 1.0.0-M2.1 keeps

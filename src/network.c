@@ -49,7 +49,8 @@ struct dlz_network {
     size_t n;
     char **inputs, **outputs;
     size_t ninputs, noutputs;
-    dlz_net_shape *input_shapes;
+    dlz_net_shape *input_shapes; /* as set (rank 0: not set) */
+    dlz_net_shape *flow;         /* as used: set, or what the first layer reading it expects */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -1363,7 +1364,7 @@ static void preprocess(const nnode *nd, const dlz_net_shape *in, dlz_net_shape *
 static const dlz_net_shape *shape_of(const dlz_network *net, size_t before, const char *name) {
     for (size_t i = 0; i < net->ninputs; i++) {
         if (strcmp(net->inputs[i], name) == 0) {
-            return &net->input_shapes[i];
+            return &net->flow[i];
         }
     }
     for (size_t i = 0; i < before; i++) {
@@ -1411,8 +1412,20 @@ static void vertex_shape(const dlz_network *net, size_t at, const nnode *nd,
     }
 }
 
-/* Computes every node's shapes from the network inputs' shapes. */
+/* Computes every node's shapes from the network inputs' shapes.  An input
+   whose shape was not set takes the shape the first layer reading it
+   directly (without a preprocessor) expects. */
 static void infer(dlz_network *net) {
+    for (size_t k = 0; k < net->ninputs; k++) {
+        net->flow[k] = net->input_shapes[k];
+        for (size_t i = 0; net->flow[k].rank == 0 && i < net->n; i++) {
+            const nnode *nd = &net->nodes[i];
+            if (nd->ninputs > 0 && strcmp(nd->inputs[0], net->inputs[k]) == 0 && nd->known &&
+                nd->preprocessor == NULL && strstr(nd->class_name, "Vertex") == NULL) {
+                expected_input(nd, nd->family, &net->flow[k]);
+            }
+        }
+    }
     for (size_t i = 0; i < net->n; i++) {
         nnode *nd = &net->nodes[i];
         dlz_net_shape none;
@@ -1486,6 +1499,7 @@ void dlz_network_free(dlz_network *n) {
     free_strings(n->inputs, n->ninputs);
     free_strings(n->outputs, n->noutputs);
     dlzi_free(n->input_shapes);
+    dlzi_free(n->flow);
     dlzi_free(n);
 }
 
@@ -1525,7 +1539,8 @@ int dlzi_network_parse(const char *json, size_t len, const dlzi_json_budget *bud
     }
     if (rc == DLZ_OK) {
         net->input_shapes = dlzi_calloc(net->ninputs + 1, sizeof *net->input_shapes);
-        rc = net->input_shapes != NULL ? DLZ_OK : oom(&c);
+        net->flow = dlzi_calloc(net->ninputs + 1, sizeof *net->flow);
+        rc = net->input_shapes != NULL && net->flow != NULL ? DLZ_OK : oom(&c);
     }
     if (rc == DLZ_OK) {
         infer(net);
