@@ -208,6 +208,7 @@ typedef struct dlz_normalizer dlz_normalizer;
 typedef struct dlz_params dlz_params;
 typedef struct dlz_lock dlz_lock;
 typedef struct dlz_export dlz_export;
+typedef struct dlz_network dlz_network;
 
 /* ------------------------------------------------------------------------ */
 /* Arrays                                                                    */
@@ -1553,8 +1554,18 @@ DLZ_API int dlz_normalizer_to_json(const dlz_normalizer *n, unsigned flags, char
  * lie in the flat vector: 'f' is column-major (W[i][j] at offset + i + j*rows),
  * 'c' row-major.
  *
+ * DL4J's own SameDiff layers SelfAttentionLayer, LearnedSelfAttentionLayer and
+ * RecurrentAttentionLayer are laid out as DL4J does: their weights in the order
+ * the layer defines them, then their biases, every weight in 'c' order
+ * (SelfAttentionLayer "Wq", "Wk", "Wv" [nHeads,headSize,nIn], "Wo"
+ * [nHeads*headSize,nOut], only with projectInput; LearnedSelfAttentionLayer
+ * first "Q" [1,nIn,nQueries]; RecurrentAttentionLayer "W" [nIn,nOut], "RW"
+ * [nOut,nOut], the projections with "Wq" [nHeads,headSize,nOut], then "b"
+ * [1,nOut] unless hasBias is false); their updater is the layer's "updater".
+ * Convolution1DLayer's "W" is [nOut,nIn,k,1] 'c', k the first kernelSize.
+ *
  * Layers and vertices whose parameter layout is not known (custom layers,
- * SameDiff layers) make dlz_reader_read_params() fail with DLZ_EUNSUPPORTED and
+ * other SameDiff layers) make dlz_reader_read_params() fail with DLZ_EUNSUPPORTED and
  * a message naming the layer and its class; the table is never guessed unless
  * the caller asks for it with DLZ_PARAMS_ASSUME_DENSE (see there), and then
  * every guessed layer is flagged.
@@ -1786,6 +1797,225 @@ DLZ_API int dlz_params_updater_check(dlz_params *p, const dlz_array *state);
  */
 DLZ_API int dlz_params_extract_state(dlz_params *p, size_t i, int k, const dlz_array *state,
                                      char order, dlz_array **out);
+
+/* ------------------------------------------------------------------------ */
+/* Network description (configuration.json as layers, vertices and edges)    */
+
+/**
+ * What a model computes, layer by layer, as configuration.json describes it,
+ * for every generation the parameter table reads (legacy wrapper objects of
+ * 0.5 .. 1.0.0-alpha, "@class" objects from 1.0.0-beta on) and both kinds.
+ *
+ *   1. dlz_reader_read_network()  - or dlz_network_parse() on the JSON text
+ *   2. dlz_network_input_count(), dlz_network_input(),
+ *      dlz_network_output_count(), dlz_network_output()
+ *   3. dlz_network_node_count(), dlz_network_node(), dlz_network_attr(),
+ *      dlz_network_find_attr(), dlz_network_unknown()
+ *   4. dlz_network_set_input_shape() - optional: shapes from a known input
+ *   5. dlz_network_free()         - NULL-safe
+ *
+ * Nodes.  MultiLayerNetwork: one node per layer, in order, named "0", "1",
+ * ...; its input is called "input" and its output is the last layer.
+ * ComputationGraph: one node per vertex, in the topological order of the
+ * parameter table; network inputs are not nodes.  Node i is layer i of the
+ * parameter table (dlz_params_layer()) when both exist.  Layers without
+ * parameters (subsampling, dropout, activation...) are nodes like the others.
+ *
+ * Types.  dlz_net_node.type is the parameter table's ("Bidirectional(LSTM)",
+ * "FrozenLayer(DenseLayer)", "MergeVertex"); base_type is the innermost class
+ * ("LSTM").  A wrapper adds attributes instead of hiding the layer:
+ * FrozenLayer, FrozenLayerWithBackprop and FrozenVertex "frozen",
+ * Bidirectional "bidirectional_mode", LastTimeStep "last_time_step",
+ * TimeDistributed "time_distributed", MaskZeroLayer "mask_zero" and
+ * "mask_value".  The wrapper's own nIn and nOut are not repeated: the wrapped
+ * layer's are.
+ *
+ * Attributes.  Every field of a layer or vertex that defines what it computes
+ * becomes a typed attribute, under these names (JSON field in parentheses;
+ * the legacy and the "@class" spellings both count):
+ *   n_in, n_out (nin, nout), has_bias (hasBias, useBias), layer_norm
+ *   (hasLayerNorm), activation and gate_activation (activationFn,
+ *   activationFunction, activation; gateActivationFn): TEXT, the ND4J class
+ *   without its "Activation" prefix ("ReLU", "LReLU", "TanH", "Sigmoid",
+ *   "Softmax", "HardSigmoid", ...), with each parameter as
+ *   "activation.<field>" ("activation.alpha"); loss (lossFn, lossFunction):
+ *   the class without "Loss" ("MCXENT", "MSE", "NegativeLogLikelihood") and
+ *   "loss.<field>"; dropout (idropout, dropOut): "Dropout", "AlphaDropout",
+ *   "GaussianDropout", ... and "dropout.<field>" ("dropout.p"; kept for
+ *   training, identity at inference); kernel, stride, padding, dilation
+ *   (kernelSize, stride, padding, dilation: INTS; one value for the 1-D
+ *   layers, which DL4J reads from the first); convolution_mode ("Truncate",
+ *   "Same", "Strict", "Causal"; "Truncate" when not stored, as in 0.5);
+ *   data_format ("NCHW", "NHWC", "NCW", "NWC", "NCDHW", "NDHWC"; the default
+ *   of the layer's family when not stored); pooling (poolingType), pnorm,
+ *   eps, avg_pool_include_pad, pooling_dimensions, collapse_dimensions;
+ *   forget_gate_bias (forgetGateBiasInit); depth_multiplier; size
+ *   (Upsampling), cropping, padding (ZeroPadding: top, bottom, left, right);
+ *   lock_gamma_beta, use_log_std, gamma, beta, eps (BatchNormalization); k,
+ *   n, alpha, beta (LocalResponseNormalization); n_heads, head_size,
+ *   project_input, n_queries (attention layers); input_length,
+ *   infer_input_length (EmbeddingSequenceLayer); input_shape, shared_axes
+ *   (PReLULayer); time_distributed_format; vertices: merge_axis, op
+ *   (ElementWiseVertex), from, to, stack_size, scale_factor, shift_factor,
+ *   dimension, new_shape, reshape_order, mask_shape, input_name,
+ *   mask_input_name; the preprocessor's fields as "preprocessor.<field>".
+ * Fields that only concern training (updaters, regularization, weight
+ * initialisation, gradient normalisation, constraints, weight noise, cuDNN
+ * choices...) are left out.  Any other field, and any class that is not
+ * known (a custom layer, an activation or preprocessor of another package),
+ * is reported by name in the node's "unknown" list, never dropped silently;
+ * a layer of unknown class has no attributes.
+ *
+ * Shapes.  dlz_net_node.in_shape (after the preprocessor) and out_shape are
+ * the shapes of one batch, batch first, -1 where unknown (always the batch):
+ * FF [N,size], NCW [N,size,T], NWC [N,T,size], NCHW [N,C,H,W], NHWC
+ * [N,H,W,C], NCDHW, NDHWC.  configuration.json does not record the network's
+ * input type: an input takes the shape the first layer reading it expects
+ * (its nIn as the size or channels, the rest unknown), preprocessors add the
+ * heights and widths they record, and shapes flow through every layer whose
+ * computation is known.  dlz_network_set_input_shape() gives an input its shape and
+ * computes the rest again (the exact sizes of convolutions, poolings,
+ * paddings...).  Shapes are those of the activations DL4J computes, which
+ * is not always what DL4J's own getOutputType() says (DL4J 1.0.0-M2.1 keeps
+ * a time series type after a GlobalPoolingLayer that outputs [N,size]).
+ *
+ * A dlz_network does not depend on the reader it came from; it is not
+ * changed after dlz_network_set_input_shape() returns, and may then be read
+ * by several threads.
+ */
+
+/** Types of attribute values. */
+typedef enum dlz_attr_type {
+    DLZ_ATTR_INT = 1,   /**< ints[0] */
+    DLZ_ATTR_INTS = 2,  /**< ints[0..count) */
+    DLZ_ATTR_REAL = 3,  /**< reals[0] */
+    DLZ_ATTR_REALS = 4, /**< reals[0..count) */
+    DLZ_ATTR_BOOL = 5,  /**< ints[0]: 0 or 1 */
+    DLZ_ATTR_TEXT = 6   /**< text */
+} dlz_attr_type;
+
+/** One attribute.  Pointers are borrowed from the network, valid until
+    dlz_network_free(). */
+typedef struct dlz_net_attr {
+    const char *name;
+    dlz_attr_type type;
+    /** number of values (1 for INT, REAL, BOOL and TEXT) */
+    size_t count;
+    const int64_t *ints;
+    const double *reals;
+    const char *text;
+} dlz_net_attr;
+
+/** The shape of a batch of activations. */
+typedef struct dlz_net_shape {
+    /** 0 when nothing is known */
+    int rank;
+    /** batch first; -1 where unknown */
+    int64_t dims[DLZ_MAX_RANK];
+    /** "FF", "NCW", "NWC", "NCHW", "NHWC", "NCDHW", "NDHWC"; static, NULL
+        when rank is 0 */
+    const char *format;
+} dlz_net_shape;
+
+/** One layer or vertex.  Strings are borrowed from the network. */
+typedef struct dlz_net_node {
+    /** as dlz_layer_info.name: "0" or the vertex name */
+    const char *name;
+    /** the configured "layerName", or NULL */
+    const char *layer_name;
+    /** as dlz_layer_info.index */
+    int64_t index;
+    /** as dlz_layer_info.type */
+    const char *type;
+    /** the innermost class's simple name ("LSTM", "MergeVertex") */
+    const char *base_type;
+    /** the Java class as written, or the legacy type name */
+    const char *class_name;
+    /** 1 when the class (and every class it wraps) is known */
+    int known;
+    /** the input preprocessor's simple class name
+        ("CnnToFeedForwardPreProcessor"), or NULL */
+    const char *preprocessor;
+    /** the names of its inputs, in order: network inputs or nodes */
+    size_t input_count;
+    const char *const *inputs;
+    size_t attr_count;
+    /** fields and classes reported as unknown (dlz_network_unknown()) */
+    size_t unknown_count;
+    dlz_net_shape in_shape;
+    dlz_net_shape out_shape;
+} dlz_net_node;
+
+/**
+ * Builds the network description of the open archive from its
+ * configuration.json.  Unknown classes and fields do not fail: they are
+ * listed per node.  On success *out is yours (dlz_network_free()).
+ * @return DLZ_OK, DLZ_EMISUSE (NULL argument, nothing open, a bare array
+ *         file), DLZ_EFORMAT (not a MultiLayerNetwork or ComputationGraph
+ *         configuration, a malformed layer or vertex object, a graph with a
+ *         cycle or an unknown input name...), DLZ_ELIMIT, DLZ_ENOMEM; the
+ *         reader's message names the layer.  @since 0.1.0
+ */
+DLZ_API int dlz_reader_read_network(dlz_reader *r, dlz_network **out);
+
+/**
+ * As dlz_reader_read_network(), from configuration.json text of @p len bytes
+ * (it need not be NUL-terminated).  On failure a one-line message is written
+ * to @p errbuf.  @return as dlz_reader_read_network().  @since 0.1.0
+ */
+DLZ_API int dlz_network_parse(const char *json, size_t len, dlz_network **out, char *errbuf,
+                              size_t errbuf_size);
+
+/** Releases the description; NULL allowed. @since 0.1.0 */
+DLZ_API void dlz_network_free(dlz_network *n);
+
+/** DLZ_KIND_MULTILAYER or DLZ_KIND_GRAPH. @since 0.1.0 */
+DLZ_API dlz_kind dlz_network_kind(const dlz_network *n);
+
+/** Number of network inputs (1 for a MultiLayerNetwork). @since 0.1.0 */
+DLZ_API size_t dlz_network_input_count(const dlz_network *n);
+
+/** Name of network input @p i ("input" for a MultiLayerNetwork); borrowed;
+    NULL when out of range. @since 0.1.0 */
+DLZ_API const char *dlz_network_input(const dlz_network *n, size_t i);
+
+/** Number of network outputs. @since 0.1.0 */
+DLZ_API size_t dlz_network_output_count(const dlz_network *n);
+
+/** Name of the node that is network output @p i; borrowed; NULL when out of
+    range. @since 0.1.0 */
+DLZ_API const char *dlz_network_output(const dlz_network *n, size_t i);
+
+/** Number of nodes (layers or vertices). @since 0.1.0 */
+DLZ_API size_t dlz_network_node_count(const dlz_network *n);
+
+/** Fills @p info for node @p i. @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
+DLZ_API int dlz_network_node(const dlz_network *n, size_t i, dlz_net_node *info);
+
+/** Fills @p attr with attribute @p k (0 <= k < attr_count) of node @p i, in
+    the order of the configuration's fields.
+    @return DLZ_OK or DLZ_EMISUSE. @since 0.1.0 */
+DLZ_API int dlz_network_attr(const dlz_network *n, size_t i, size_t k, dlz_net_attr *attr);
+
+/** Fills @p attr with the attribute called @p name of node @p i.
+    @return DLZ_OK, DLZ_ENOTFOUND or DLZ_EMISUSE. @since 0.1.0 */
+DLZ_API int dlz_network_find_attr(const dlz_network *n, size_t i, const char *name,
+                                  dlz_net_attr *attr);
+
+/** What node @p i holds that is not known, entry @p k (0 <= k <
+    unknown_count): "field 'x'", "class com.acme.MyLayer", "activation class
+    com.acme.MyActivation", ...; borrowed; NULL when out of range.
+    @since 0.1.0 */
+DLZ_API const char *dlz_network_unknown(const dlz_network *n, size_t i, size_t k);
+
+/**
+ * Sets the shape of network input @p i (batch first; -1 for the batch and
+ * any size not known; @p shape->format as in dlz_net_shape) and computes the
+ * shapes of every node again from the inputs' shapes.
+ * @return DLZ_OK, DLZ_EMISUSE (bad index, rank or format), DLZ_ENOMEM.
+ * @since 0.1.0
+ */
+DLZ_API int dlz_network_set_input_shape(dlz_network *n, size_t i, const dlz_net_shape *shape);
 
 /* ------------------------------------------------------------------------ */
 /* Export: safetensors, NumPy .npy and .npz                                  */

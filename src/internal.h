@@ -688,6 +688,49 @@ int dlzi_normalizer_decode(const void *bytes, size_t len, uint64_t max_bytes, co
 int dlzi_params_parse(const char *json, size_t len, unsigned flags, const dlzi_json_budget *budget,
                       dlz_params **out, dlzi_err *err);
 
+/* dlz_network_parse() within a JSON budget (NULL: the default limits). */
+int dlzi_network_parse(const char *json, size_t len, const dlzi_json_budget *budget,
+                       dlz_network **out, dlzi_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* The configuration walk of params.c, shared with network.c                 */
+
+/* The simple name of a Java class name ("a.b.C" -> "C"). */
+const char *dlzi_config_simple_name(const char *cls);
+/* The type of a polymorphic object: the simple name of its "@class", or its
+   single key in the legacy wrapper form (*fields is then its value); NULL. */
+const char *dlzi_config_type_of(const json_t *o, const json_t **fields);
+/* The "layerName" of a layer object of either generation, or NULL. */
+const char *dlzi_config_layer_name(const json_t *layer);
+
+/* A layer or vertex object of either generation, resolved. */
+typedef struct dlzi_config_ref {
+    const char *cls;      /* "@class" value or legacy wrapper key */
+    const char *simple;   /* the known class's simple name (static); NULL if unknown */
+    const json_t *fields; /* its fields */
+    const char *inner[2]; /* layer wrappers: the fields of the wrapped layer (in
+                             lookup order; Bidirectional: forward, backward) */
+    int pair;             /* Bidirectional */
+    int freezes;          /* FrozenLayer */
+} dlzi_config_ref;
+
+/* Resolves a layer (a "layer" of confs or layerConf) or a vertex object;
+   malformed objects fail with messages naming @p where ("layer 1"). */
+int dlzi_config_layer(const json_t *layer, const char *where, dlzi_config_ref *out, dlzi_err *err);
+int dlzi_config_vertex(const json_t *vertex, const char *where, dlzi_config_ref *out,
+                       dlzi_err *err);
+
+/* A ComputationGraph's nodes in DL4J's topological order (network inputs
+   included, vertex NULL), checked as the parameter table checks them. */
+typedef struct dlzi_config_graph {
+    size_t n, ni;            /* nodes; network inputs among them */
+    const char **names;      /* borrowed from the JSON document */
+    const json_t **vertices; /* NULL for a network input */
+    int64_t *index;          /* DL4J's vertex index */
+} dlzi_config_graph;
+int dlzi_config_graph_order(const json_t *root, dlzi_config_graph *out, dlzi_err *err);
+void dlzi_config_graph_free(dlzi_config_graph *g);
+
 /* ------------------------------------------------------------------------ */
 /* Streaming zip writer (zipwrite.c)                                         */
 

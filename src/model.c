@@ -1,5 +1,6 @@
 /* model.c - the model layer: the reader, writer and editor entry points that
- * take or give decoded normalizers, Java values and the parameter table.
+ * take or give decoded normalizers, Java values, the parameter table and the
+ * network description.
  *
  * Layers, from the bottom: streams (in.c, out.c; java.c, json.c) -> record
  * codecs (array.c, normalizer*.c, jser_*.c, params.c), which know nothing of
@@ -65,6 +66,39 @@ int dlz_reader_read_object(dlz_reader *r, const char *key, dlz_value **out) {
     return DLZ_OK;
 }
 
+/* A codec of configuration.json run on the open archive's configuration,
+   within the reader's JSON budget. */
+typedef int (*config_codec)(const char *json, size_t len, unsigned flags,
+                            const dlzi_json_budget *budget, void *out, dlzi_err *err);
+
+static int read_config(dlz_reader *r, unsigned flags, config_codec codec, void *out) {
+    const char *json;
+    size_t len;
+    int rc = dlz_reader_configuration(r, &json, &len);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    dlzi_err err;
+    dlzi_err_clear(&err);
+    dlzi_json_budget budget = dlzi_reader_json_budget(r);
+    rc = codec(json, len, flags, &budget, out, &err);
+    if (rc != DLZ_OK) {
+        return dlzi_reader_fail(r, rc, "%s", err.msg);
+    }
+    return DLZ_OK;
+}
+
+static int params_codec(const char *json, size_t len, unsigned flags,
+                        const dlzi_json_budget *budget, void *out, dlzi_err *err) {
+    return dlzi_params_parse(json, len, flags, budget, (dlz_params **)out, err);
+}
+
+static int network_codec(const char *json, size_t len, unsigned flags,
+                         const dlzi_json_budget *budget, void *out, dlzi_err *err) {
+    (void)flags;
+    return dlzi_network_parse(json, len, budget, (dlz_network **)out, err);
+}
+
 int dlz_reader_read_params(dlz_reader *r, unsigned flags, dlz_params **out) {
     if (out != NULL) {
         *out = NULL;
@@ -75,20 +109,20 @@ int dlz_reader_read_params(dlz_reader *r, unsigned flags, dlz_params **out) {
     if (out == NULL) {
         return dlzi_reader_fail(r, DLZ_EMISUSE, "dlz_reader_read_params: NULL out");
     }
-    const char *json;
-    size_t len;
-    int rc = dlz_reader_configuration(r, &json, &len);
-    if (rc != DLZ_OK) {
-        return rc;
+    return read_config(r, flags, params_codec, out);
+}
+
+int dlz_reader_read_network(dlz_reader *r, dlz_network **out) {
+    if (out != NULL) {
+        *out = NULL;
     }
-    dlzi_err err;
-    dlzi_err_clear(&err);
-    dlzi_json_budget budget = dlzi_reader_json_budget(r);
-    rc = dlzi_params_parse(json, len, flags, &budget, out, &err);
-    if (rc != DLZ_OK) {
-        return dlzi_reader_fail(r, rc, "%s", err.msg);
+    if (r == NULL) {
+        return DLZ_EMISUSE;
     }
-    return DLZ_OK;
+    if (out == NULL) {
+        return dlzi_reader_fail(r, DLZ_EMISUSE, "dlz_reader_read_network: NULL out");
+    }
+    return read_config(r, 0, network_codec, out);
 }
 
 int dlz_writer_put_normalizer(dlz_writer *w, const dlz_normalizer *n) {

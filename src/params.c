@@ -382,6 +382,7 @@ static int build_graves_bilstm(bctx *c, const lbuild *b);
 static int build_simple_rnn(bctx *c, const lbuild *b);
 static int build_prelu(bctx *c, const lbuild *b);
 static int build_vae(bctx *c, const lbuild *b);
+static int build_attention(bctx *c, const lbuild *b);
 static int build_wrapper(bctx *c, const lbuild *b);
 static int build_bidirectional(bctx *c, const lbuild *b);
 
@@ -428,6 +429,10 @@ static const layer_kind layer_kinds[] = {
     /* Others with parameters */
     {"VariationalAutoencoder", "VariationalAutoencoder", build_vae, 0, NULL},
     {"PReLULayer", NULL, build_prelu, 0, NULL},
+    /* DL4J's own SameDiff layers: weights, then biases, all 'c' */
+    {"SelfAttentionLayer", NULL, build_attention, 0, NULL},
+    {"LearnedSelfAttentionLayer", NULL, build_attention, 0, NULL},
+    {"RecurrentAttentionLayer", NULL, build_attention, 0, NULL},
     /* No parameters */
     {"SubsamplingLayer", "subsampling", build_none, 0, NULL},
     {"Subsampling1DLayer", "subsampling1d", build_none, 0, NULL},
@@ -535,6 +540,9 @@ static void resolve_updater(pparam *pp, const usrc *u, int noop) {
         return;
     }
     const json_t *iu = json_object_get(u->conf, "iupdater");
+    if (!json_is_object(iu) && json_is_object(json_object_get(u->conf, "updater"))) {
+        iu = json_object_get(u->conf, "updater"); /* SameDiff layers */
+    }
     if (pp->is_bias) {
         const json_t *bu = json_object_get(u->conf, "biasUpdater");
         if (json_is_object(bu)) {
@@ -790,9 +798,14 @@ static int build_conv2d(bctx *c, const lbuild *b) {
     return conv_standard(c, b, 2, 2);
 }
 
-/* Convolution1DLayer, Convolution1D: kernel [k] or [k,1] as stored. */
+/* Convolution1DLayer, Convolution1D: DL4J runs them as 2-D convolutions of
+   kernel [k,1], with k the first element of the stored kernelSize ([k], [k,1],
+   or [k,k] as DL4J 1.0.0-M2.1 stores it): b, then W [nOut,nIn,k,1] c. */
 static int build_conv1d(bctx *c, const lbuild *b) {
-    return conv_standard(c, b, 1, 2);
+    conv_fields cf;
+    int rc = conv_begin(c, b, 1, 2, 0, &cf);
+    int64_t w[4] = {cf.nout, cf.nin, cf.k[0], 1};
+    return rc != DLZ_OK ? rc : add_param(c, b, "W", 0, 'c', 4, w);
 }
 
 /* Convolution3D: kernel [kD,kH,kW]. */
@@ -1101,6 +1114,101 @@ static int build_vae(bctx *c, const lbuild *b) {
     }
     if (rc == DLZ_OK) {
         rc = addv(c, b, "pXZb", PF_PRETRAIN | PF_BIAS, dist);
+    }
+    return rc;
+}
+
+/* The SameDiff attention layers.  Their parameters come from
+   defineParameters() through SDLayerParams: the weights in the order added,
+   then the biases, each reshaped in 'c' order from consecutive values of the
+   flat vector (SameDiffParamInitializer).  headSize 0 means nOut / nHeads. */
+typedef struct sdparam {
+    const char *key;
+    int rank;
+    int64_t d[3];
+    int bias;
+} sdparam;
+
+/* Checks a computed shape against the shape the layer stored under
+   "layerParams" (weightParams / biasParams), when it stored one. */
+static int sd_check_stored(bctx *c, const lbuild *b, const sdparam *sp) {
+    const json_t *lp = json_object_get(b->f, "layerParams");
+    const json_t *group = json_object_get(lp, sp->bias ? "biasParams" : "weightParams");
+    const json_t *st = json_object_get(group, sp->key);
+    if (!json_is_array(st)) {
+        return json_is_object(group)
+                   ? fail(c, DLZ_EFORMAT, "%s (%s): 'layerParams' has no shape for '%s'", c->where,
+                          b->kind->simple, sp->key)
+                   : DLZ_OK;
+    }
+    int ok = json_array_size(st) == (size_t)sp->rank;
+    for (int k = 0; ok && k < sp->rank; k++) {
+        const json_t *e = json_array_get(st, (size_t)k);
+        ok = json_is_integer(e) && json_integer_value(e) == sp->d[k];
+    }
+    return ok ? DLZ_OK
+              : fail(c, DLZ_EFORMAT,
+                     "%s (%s): 'layerParams' gives '%s' another shape than nIn, nOut, nHeads "
+                     "and headSize do",
+                     c->where, b->kind->simple, sp->key);
+}
+
+static int build_attention(bctx *c, const lbuild *b) {
+    const char *what = b->kind->simple;
+    int learned = strcmp(what, "LearnedSelfAttentionLayer") == 0;
+    int recurrent = strcmp(what, "RecurrentAttentionLayer") == 0;
+    int64_t nin = 0, nout = 0, heads = 0, hs = 0, nq = 0, hn;
+    int project = 1, has_bias = 1;
+    int rc = get_nin_nout(c, what, b->f, &nin, &nout);
+    if (rc == DLZ_OK) {
+        rc = req_int(c, what, b->f, "nheads", &heads);
+    }
+    if (rc == DLZ_OK) {
+        rc = opt_int(c, what, b->f, "headSize", &hs);
+        rc = rc == DLZ_ENOTFOUND ? DLZ_OK : rc;
+    }
+    if (rc == DLZ_OK) {
+        rc = get_bool(c, what, b->f, "projectInput", 0, &project);
+    }
+    if (rc == DLZ_OK && learned) {
+        rc = req_int(c, what, b->f, "nqueries", &nq);
+    }
+    if (rc == DLZ_OK && recurrent) {
+        rc = get_bool(c, what, b->f, "hasBias", 1, &has_bias);
+    }
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (hs == 0 && heads > 0) {
+        hs = nout / heads;
+    }
+    if (mul64(heads, hs, &hn) != 0) {
+        return sizes_overflow(c, b);
+    }
+    sdparam ps[8];
+    size_t n = 0;
+    if (recurrent) {
+        ps[n++] = (sdparam){"W", 2, {nin, nout, 0}, 0};
+        ps[n++] = (sdparam){"RW", 2, {nout, nout, 0}, 0};
+    }
+    if (learned) {
+        ps[n++] = (sdparam){"Q", 3, {1, nin, nq}, 0};
+    }
+    if (project) {
+        ps[n++] = (sdparam){"Wq", 3, {heads, hs, recurrent ? nout : nin}, 0};
+        ps[n++] = (sdparam){"Wk", 3, {heads, hs, nin}, 0};
+        ps[n++] = (sdparam){"Wv", 3, {heads, hs, nin}, 0};
+        ps[n++] = (sdparam){"Wo", 2, {hn, nout, 0}, 0};
+    }
+    if (recurrent && has_bias) {
+        ps[n++] = (sdparam){"b", 1, {nout, 0, 0}, 1};
+    }
+    for (size_t i = 0; rc == DLZ_OK && i < n; i++) {
+        rc = sd_check_stored(c, b, &ps[i]);
+        if (rc == DLZ_OK) {
+            rc = ps[i].bias ? addv(c, b, ps[i].key, PF_BIAS, ps[i].d[0])
+                            : add_param(c, b, ps[i].key, 0, 'c', ps[i].rank, ps[i].d);
+        }
     }
     return rc;
 }
@@ -1523,6 +1631,19 @@ static const struct vertex_kind {
     {"LastTimeStepVertex", vertex_plain}, {"ReverseTimeSeriesVertex", vertex_plain},
 };
 
+/* The row of a vertex class (or legacy key), or NULL. */
+static const struct vertex_kind *find_vertex_kind(const char *cls) {
+    const char *s = simple_name(cls);
+    int known_pkg =
+        strchr(cls, '.') == NULL || strncmp(cls, "org.deeplearning4j.nn.conf.graph.", 33) == 0;
+    for (size_t i = 0; known_pkg && i < sizeof vertex_kinds / sizeof *vertex_kinds; i++) {
+        if (strcmp(s, vertex_kinds[i].simple) == 0) {
+            return &vertex_kinds[i];
+        }
+    }
+    return NULL;
+}
+
 static int build_vertex(bctx *c, const char *name, int64_t index, const json_t *v, int frozen,
                         int depth) {
     vbuild vb = {name, index, NULL, NULL, frozen, depth};
@@ -1530,13 +1651,9 @@ static int build_vertex(bctx *c, const char *name, int64_t index, const json_t *
     if (rc != DLZ_OK) {
         return rc;
     }
-    const char *s = simple_name(vb.cls);
-    int known_pkg = strchr(vb.cls, '.') == NULL ||
-                    strncmp(vb.cls, "org.deeplearning4j.nn.conf.graph.", 33) == 0;
-    for (size_t i = 0; known_pkg && i < sizeof vertex_kinds / sizeof *vertex_kinds; i++) {
-        if (strcmp(s, vertex_kinds[i].simple) == 0) {
-            return vertex_kinds[i].build(c, &vb);
-        }
+    const struct vertex_kind *k = find_vertex_kind(vb.cls);
+    if (k != NULL) {
+        return k->build(c, &vb);
     }
     return fail(c, DLZ_EUNSUPPORTED,
                 "%s (class %.200s): unknown vertex type; parameter layout unknown", c->where,
@@ -1798,7 +1915,10 @@ static int graph_layout(bctx *c, const graph *g) {
     return rc;
 }
 
-static int build_cg(bctx *c, const json_t *root) {
+/* The graph of a ComputationGraph configuration: its nodes, edges and
+   topological order, checked.  On failure the caller frees g. */
+static int graph_build(bctx *c, const json_t *root, graph *g) {
+    memset(g, 0, sizeof *g);
     const json_t *vertices = json_object_get(root, "vertices");
     const json_t *inputs = json_object_get(root, "networkInputs");
     const json_t *vin = json_object_get(root, "vertexInputs");
@@ -1812,25 +1932,119 @@ static int build_cg(bctx *c, const json_t *root) {
     if (vin != NULL && !json_is_null(vin) && !json_is_object(vin)) {
         return fail(c, DLZ_EFORMAT, "'vertexInputs' is not an object");
     }
-    graph g;
-    memset(&g, 0, sizeof g);
-    g.ni = json_array_size(inputs);
-    g.n = g.ni + json_object_size(vertices);
-    if (g.n > (size_t)INT32_MAX) {
+    g->ni = json_array_size(inputs);
+    g->n = g->ni + json_object_size(vertices);
+    if (g->n > (size_t)INT32_MAX) {
         return fail(c, DLZ_ELIMIT, "the graph has too many vertices");
     }
-    int rc = graph_nodes(c, &g, inputs, vertices);
+    int rc = graph_nodes(c, g, inputs, vertices);
     if (rc == DLZ_OK) {
-        rc = graph_edges(c, &g, vin);
+        rc = graph_edges(c, g, vin);
     }
-    if (rc == DLZ_OK) {
-        rc = graph_order(c, &g, root);
-    }
+    return rc == DLZ_OK ? graph_order(c, g, root) : rc;
+}
+
+static int build_cg(bctx *c, const json_t *root) {
+    graph g;
+    int rc = graph_build(c, root, &g);
     if (rc == DLZ_OK) {
         rc = graph_layout(c, &g);
     }
     graph_free(&g);
     return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The configuration walk, shared with the network description (network.c)  */
+
+const char *dlzi_config_simple_name(const char *cls) {
+    return simple_name(cls);
+}
+
+const char *dlzi_config_type_of(const json_t *o, const json_t **fields) {
+    return type_of(o, fields);
+}
+
+const char *dlzi_config_layer_name(const json_t *layer) {
+    return layer_name_of(layer);
+}
+
+int dlzi_config_layer(const json_t *layer, const char *where, dlzi_config_ref *out, dlzi_err *err) {
+    bctx c;
+    memset(&c, 0, sizeof c);
+    memset(out, 0, sizeof *out);
+    c.err = err;
+    snprintf(c.where, sizeof c.where, "%s", where);
+    ulayer u;
+    int rc = unwrap_layer(&c, layer, &u);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    out->cls = u.cls;
+    out->fields = u.f;
+    if (u.kind != NULL) {
+        out->simple = u.kind->simple;
+        if ((u.kind->flags & LK_WRAPS) != 0) {
+            out->inner[0] = u.kind->inner[0];
+            out->inner[1] = u.kind->inner[1];
+            out->pair = (u.kind->flags & LK_PAIR) != 0;
+            out->freezes = (u.kind->flags & LK_FREEZES) != 0;
+        }
+    }
+    return DLZ_OK;
+}
+
+int dlzi_config_vertex(const json_t *vertex, const char *where, dlzi_config_ref *out,
+                       dlzi_err *err) {
+    bctx c;
+    memset(&c, 0, sizeof c);
+    memset(out, 0, sizeof *out);
+    c.err = err;
+    snprintf(c.where, sizeof c.where, "%s", where);
+    int rc = unwrap_object(&c, "vertex", vertex, &out->cls, &out->fields);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    const struct vertex_kind *k = find_vertex_kind(out->cls);
+    out->simple = k != NULL ? k->simple : NULL;
+    return DLZ_OK;
+}
+
+int dlzi_config_graph_order(const json_t *root, dlzi_config_graph *out, dlzi_err *err) {
+    bctx c;
+    memset(&c, 0, sizeof c);
+    memset(out, 0, sizeof *out);
+    c.err = err;
+    graph g;
+    int rc = graph_build(&c, root, &g);
+    if (rc == DLZ_OK) {
+        out->names = dlzi_calloc(g.n + 1, sizeof *out->names);
+        out->vertices = dlzi_calloc(g.n + 1, sizeof *out->vertices);
+        out->index = dlzi_calloc(g.n + 1, sizeof *out->index);
+        if (out->names == NULL || out->vertices == NULL || out->index == NULL) {
+            rc = oom(&c);
+        }
+    }
+    for (size_t i = 0; rc == DLZ_OK && i < g.n; i++) {
+        const gnode *node = &g.nodes[g.order[i]];
+        out->names[i] = node->name;
+        out->vertices[i] = node->vertex;
+        out->index[i] = g.index != NULL ? g.index[i] : g.order[i];
+    }
+    out->n = rc == DLZ_OK ? g.n : 0;
+    out->ni = g.ni;
+    graph_free(&g);
+    if (rc != DLZ_OK) {
+        dlzi_config_graph_free(out);
+    }
+    return rc;
+}
+
+void dlzi_config_graph_free(dlzi_config_graph *g) {
+    dlzi_free(g->names);
+    dlzi_free(g->vertices);
+    dlzi_free(g->index);
+    memset(g, 0, sizeof *g);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -192,7 +192,38 @@ def cmd_archive(info_path, path):
         errs.append("normalizer: %r" % info["normalizer"])
     if info.get("array") is not None:
         errs.append("array: expected null for an archive")
-    return errs + params_errors(info)
+    return errs + params_errors(info) + network_errors(info)
+
+
+def network_errors(info):
+    """The versioned schema; the network description is null with a
+    message, or lists layers whose parameters are exactly the table's."""
+    errs = [] if info.get("schema") == "dlz-info-1" else ["schema %r" % info.get("schema")]
+    net = info.get("network", "missing")
+    if net is None:
+        if not isinstance(info.get("network_error"), str):
+            errs.append("network null without network_error")
+        return errs
+    if not isinstance(net, dict) or not isinstance(net.get("layers"), list):
+        return errs + ["network: %r" % (net,)]
+    keys = ["name", "layer_name", "index", "type", "base_type", "class", "known",
+            "preprocessor", "inputs", "attributes", "unknown", "input_shape", "output_shape",
+            "params"]
+    listed = []
+    for layer in net["layers"]:
+        if list(layer) != keys:
+            errs.append("layer members %r" % list(layer))
+            continue
+        if layer["params"] is not None:
+            listed += layer["params"]
+        for s in (layer["input_shape"], layer["output_shape"]):
+            if s is not None and (len(s["shape"]) < 2 or s["shape"][0] != -1):
+                errs.append("layer %s: shape %r" % (layer["name"], s))
+    if info.get("params") is not None and listed != info["params"]:
+        errs.append("the layers' params differ from the parameter table")
+    if info.get("params") is not None and any(l["params"] is None for l in net["layers"]):
+        errs.append("a layer without its params")
+    return errs
 
 
 def params_errors(info):
@@ -208,8 +239,9 @@ def params_errors(info):
     if not isinstance(params, list):
         return ["params: %r" % (params,)]
     errs = []
-    keys = ["name", "layer", "layer_index", "layer_type", "key", "shape", "order", "offset",
-            "length"]
+    # The members of dlz params --json (the object both commands share).
+    keys = ["name", "layer", "layer_index", "key", "layer_type", "shape", "order", "offset",
+            "length", "updater", "state_count"]
     end = 0
     for p in sorted(params, key=lambda p: p.get("offset", -1)):
         if list(p) != keys:
@@ -681,7 +713,10 @@ if [ -n "$custom" ]; then
     run info "$custom"
     check "info (text) on it: one line 'parameters: unknown (...)'" \
         eval 'success && [ "$(grep -c "^parameters: *unknown (.*CustomLayer.*)$" "$T/out")" -eq 1 ] &&
-              [ "$(sed -n "/^parameters:/,\$p" "$T/out" | wc -l)" -eq 1 ]'
+              [ "$(sed -n "/^parameters:/,/^network:/p" "$T/out" | grep -vc "^network:")" -eq 1 ]'
+    check "info (text) on it: the network shows the custom layer, its class as unknown" \
+        eval 'success && grep -q "^  1 .* CustomLayer: " "$T/out" &&
+              grep -q "^      unknown: class .*\.CustomLayer$" "$T/out"'
 else
     skip "custom layer checks" "CustomLayerExample_100b*.bin not in the corpus"
 fi
@@ -848,7 +883,7 @@ fi
 
 # Every fixture's table covers its coefficients (params_total is their
 # length) and cuts them into the parameters DL4J reported in expected.json.
-for f in "$SRC"/fixtures/*/*.zip; do
+for f in "$SRC"/fixtures/dl4j-*/*.zip; do
     name=${f#"$SRC"/fixtures/}
     run info --json "$f"
     if success; then
@@ -866,6 +901,19 @@ check "info (text) lists a graph's parameters by vertex name" \
     eval 'success && grep -q "^parameters: *8 in 4 layers, 65 values$" "$T/out" &&
           grep -Eq "^  dense1 +DenseLayer +W +\[3,4\] +f +0 +12$" "$T/out" &&
           grep -Eq "^  out2 +OutputLayer +b +\[1,2\] +f +63 +2$" "$T/out"'
+
+f="$SRC/fixtures/network-1.0.0-M2.1/cnn-nchw.zip"
+run info "$f"
+check "info (text) shows every layer of a CNN, the parameterless ones too" \
+    eval 'success && [ "$(sed -n "/^network:/,\$p" "$T/out" | grep -c "^  [0-9]")" -eq 11 ] &&
+          grep -q "^  1 .layer1. SubsamplingLayer: " "$T/out" &&
+          grep -q "^  2 .layer2. DropoutLayer: " "$T/out" &&
+          grep -q "^  9 .layer9. DenseLayer: (CnnToFeedForwardPreProcessor) \[?,288\] FF -> \[?,5\] FF$" "$T/out"'
+f="$SRC/fixtures/network-1.0.0-M2.1/graph.zip"
+run info "$f"
+check "info (text) shows a graph's vertices with their inputs in order" \
+    eval 'success && grep -q "^network: *ComputationGraph, 6 vertices; inputs \[a, b\], outputs \[out\]$" "$T/out" &&
+          grep -q "^  merge MergeVertex <- sum, a: \[?,4\] FF -> \[?,7\] FF$" "$T/out"'
 
 # ---- archives built here: normalizer, objects, no parameters, NaN ------------------------------
 

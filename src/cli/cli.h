@@ -123,4 +123,12 @@ int cli_print_normalizer(const char *json, size_t len);
 /* Flushes stdout; prints an error and returns CLI_EXIT_DATA on failure. */
 int cli_finish_stdout(int status);
 
+/* JSON output shared by info and params (jansson's json_t).  The object of
+   one parameter: name, layer, layer_index, key, layer_type, shape, order,
+   offset, length, updater, state_count [, assumed]; NULL when out of memory. */
+struct json_t;
+struct json_t *cli_param_json(const dlz_param_info *pi, int with_assumed);
+/* A JSON string of text from a file (invalid UTF-8 shown with '?'). */
+struct json_t *cli_text_json(const char *s);
+
 #endif /* DLZ_CLI_H */

@@ -15,13 +15,19 @@ const char cli_info_usage[] =
     "\n"
     "Shows what FILE holds: a model archive (its kind, entries, a summary of the\n"
     "coefficients and of the updater state, the normalizer with its fields, the\n"
-    "object keys and the parameter table) or a bare ND4J array file (a summary\n"
-    "of the array).  Summaries give data type, shape, strides, order, length,\n"
-    "record format and the sum, minimum and maximum of the values.  The\n"
+    "object keys, the parameter table and the network) or a bare ND4J array file\n"
+    "(a summary of the array).  Summaries give data type, shape, strides, order,\n"
+    "length, record format and the sum, minimum and maximum of the values.  The\n"
     "parameter table lists every layer's parameters (layer, type, key, shape,\n"
     "order, offset and length in the coefficients); it is derived from\n"
     "configuration.json and is reported as unknown for layers whose layout is\n"
-    "not known (custom layers).  FILE '-' reads standard input.\n"
+    "not known (custom layers).  The network lists every layer or vertex, those\n"
+    "without parameters too: its type, inputs, preprocessor, the attributes that\n"
+    "define its computation (activation, sizes, kernel, stride, padding, modes,\n"
+    "data format...), anything of it that is not known, and the shapes of its\n"
+    "input and output where configuration.json gives them ('?' where not).\n"
+    "With --json the object has \"schema\": \"dlz-info-1\" and its parameter\n"
+    "objects are those of 'dlz params --json'.  FILE '-' reads standard input.\n"
     "\n"
     "Options:\n"
     "  --json         print one JSON object instead of text\n"
@@ -42,25 +48,9 @@ typedef struct info_opts {
 
 /* ---- JSON building -------------------------------------------------------- */
 
-/* A JSON string for text from the file.  Names in an archive need not be
-   UTF-8: invalid text is shown with its non-ASCII bytes replaced by '?'. */
-static json_t *text_value(const char *s) {
-    json_t *v = json_string(s);
-    if (v != NULL) {
-        return v;
-    }
-    size_t n = strlen(s);
-    char *copy = malloc(n + 1);
-    if (copy == NULL) {
-        return NULL;
-    }
-    for (size_t i = 0; i <= n; i++) {
-        copy[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
-    }
-    v = json_string(copy);
-    free(copy);
-    return v;
-}
+/* A JSON string for text from the file (names in an archive need not be
+   UTF-8). */
+#define text_value cli_text_json
 
 /* Adds @p value under @p key; consumes a NULL value as an error. */
 static int put(json_t *obj, const char *key, json_t *value) {
@@ -347,29 +337,149 @@ static int put_objects(const info_opts *o, dlz_reader *r, json_t *root) {
     return 0;
 }
 
-/* {"name", "layer", "layer_index", "layer_type", "key", "shape", "order",
-   "offset", "length"} of parameter @p i. */
 static json_t *param_value(const dlz_params *p, size_t i) {
     dlz_param_info pi;
-    if (dlz_params_get(p, i, &pi) != DLZ_OK) {
-        return NULL;
+    return dlz_params_get(p, i, &pi) == DLZ_OK ? cli_param_json(&pi, 0) : NULL;
+}
+
+/* {"format", "shape"} of a shape, or null when nothing is known. */
+static json_t *shape_value(const dlz_net_shape *s) {
+    if (s->rank == 0) {
+        return json_null();
     }
-    char order[2] = {pi.order, '\0'};
     json_t *obj = json_object();
-    int bad = put(obj, "name", text_value(pi.name));
-    bad |= put(obj, "layer", text_value(pi.layer));
-    bad |= put(obj, "layer_index", json_integer((json_int_t)pi.layer_index));
-    bad |= put(obj, "layer_type", text_value(pi.layer_type));
-    bad |= put(obj, "key", text_value(pi.key));
-    bad |= put(obj, "shape", int_list(pi.shape, pi.rank));
-    bad |= put(obj, "order", text_value(order));
-    bad |= put(obj, "offset", json_integer((json_int_t)pi.offset));
-    bad |= put(obj, "length", json_integer((json_int_t)pi.length));
+    int bad = put(obj, "format", json_string(s->format));
+    bad |= put(obj, "shape", int_list(s->dims, s->rank));
     if (bad != 0) {
         json_decref(obj);
         return NULL;
     }
     return obj;
+}
+
+static json_t *attr_value(const dlz_net_attr *a) {
+    switch (a->type) {
+    case DLZ_ATTR_INT:
+        return json_integer((json_int_t)a->ints[0]);
+    case DLZ_ATTR_BOOL:
+        return json_boolean(a->ints[0]);
+    case DLZ_ATTR_REAL:
+        return real_or_null(a->reals[0]);
+    case DLZ_ATTR_TEXT:
+        return text_value(a->text);
+    case DLZ_ATTR_INTS:
+        return int_list(a->ints, (int)a->count);
+    case DLZ_ATTR_REALS: {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr != NULL && i < a->count; i++) {
+            if (append(arr, real_or_null(a->reals[i])) != 0) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+        return arr;
+    }
+    }
+    return json_null();
+}
+
+static json_t *name_list(const char *const *names, size_t n) {
+    json_t *arr = json_array();
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        if (append(arr, text_value(names[i])) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* One node: name, layer_name, index, type, base_type, class, known,
+   preprocessor, inputs, attributes, unknown, input_shape, output_shape and,
+   when the parameter table @p p (may be NULL) has it, its params. */
+static json_t *node_value(const dlz_network *net, size_t i, const dlz_params *p) {
+    dlz_net_node nd;
+    if (dlz_network_node(net, i, &nd) != DLZ_OK) {
+        return NULL;
+    }
+    json_t *obj = json_object(), *attrs = json_object(), *unknown = json_array();
+    int bad = obj == NULL || attrs == NULL || unknown == NULL;
+    bad |= put(obj, "name", text_value(nd.name));
+    bad |= put(obj, "layer_name", nd.layer_name != NULL ? text_value(nd.layer_name) : json_null());
+    bad |= put(obj, "index", json_integer((json_int_t)nd.index));
+    bad |= put(obj, "type", text_value(nd.type));
+    bad |= put(obj, "base_type", text_value(nd.base_type));
+    bad |= put(obj, "class", text_value(nd.class_name));
+    bad |= put(obj, "known", json_boolean(nd.known));
+    bad |= put(obj, "preprocessor",
+               nd.preprocessor != NULL ? text_value(nd.preprocessor) : json_null());
+    bad |= put(obj, "inputs", name_list(nd.inputs, nd.input_count));
+    for (size_t k = 0; !bad && k < nd.attr_count; k++) {
+        dlz_net_attr a;
+        bad = dlz_network_attr(net, i, k, &a) != DLZ_OK || put(attrs, a.name, attr_value(&a)) != 0;
+    }
+    bad |= json_object_set(obj, "attributes", attrs) != 0;
+    for (size_t k = 0; !bad && k < nd.unknown_count; k++) {
+        bad = append(unknown, text_value(dlz_network_unknown(net, i, k)));
+    }
+    bad |= json_object_set(obj, "unknown", unknown) != 0;
+    bad |= put(obj, "input_shape", shape_value(&nd.in_shape));
+    bad |= put(obj, "output_shape", shape_value(&nd.out_shape));
+    dlz_layer_info li;
+    if (p != NULL && dlz_params_layer(p, i, &li) == DLZ_OK && strcmp(li.name, nd.name) == 0) {
+        json_t *list = json_array();
+        bad |= put(obj, "params", list);
+        for (size_t k = 0; !bad && k < li.param_count; k++) {
+            bad = append(list, param_value(p, li.first_param + k));
+        }
+    } else {
+        bad |= put(obj, "params", json_null());
+    }
+    json_decref(attrs);
+    json_decref(unknown);
+    if (bad) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* "network": kind, inputs, outputs, layers (see node_value()); or null and
+   "network_error" when configuration.json cannot be described. */
+static int put_network(const info_opts *o, dlz_reader *r, json_t *root) {
+    dlz_network *net = NULL;
+    int rc = dlz_reader_read_network(r, &net);
+    if (rc == DLZ_ENOMEM) {
+        return oom(o);
+    }
+    if (rc != DLZ_OK) {
+        int bad = put(root, "network", json_null());
+        bad |= put(root, "network_error", text_value(dlz_reader_errmsg(r)));
+        return bad == 0 ? 0 : oom(o);
+    }
+    dlz_params *p = NULL;
+    if (dlz_reader_read_params(r, 0, &p) == DLZ_ENOMEM) {
+        dlz_network_free(net);
+        return oom(o);
+    }
+    json_t *obj = json_object(), *layers = json_array(), *ins = json_array(), *outs = json_array();
+    int bad = put(root, "network", obj);
+    bad |= put(obj, "kind", json_string(dlz_kind_name(dlz_network_kind(net))));
+    bad |= put(obj, "inputs", ins);
+    bad |= put(obj, "outputs", outs);
+    bad |= put(obj, "layers", layers);
+    for (size_t i = 0; !bad && i < dlz_network_input_count(net); i++) {
+        bad = append(ins, text_value(dlz_network_input(net, i)));
+    }
+    for (size_t i = 0; !bad && i < dlz_network_output_count(net); i++) {
+        bad = append(outs, text_value(dlz_network_output(net, i)));
+    }
+    for (size_t i = 0; !bad && i < dlz_network_node_count(net); i++) {
+        bad = append(layers, node_value(net, i, p));
+    }
+    dlz_params_free(p);
+    dlz_network_free(net);
+    return bad == 0 ? 0 : oom(o);
 }
 
 /* "params_total" and "params" (the parameter table), or both null and
@@ -404,7 +514,7 @@ static int gather_archive(info_opts *o, dlz_reader *r, json_t *root) {
     int rc = o->no_updater ? put_updater_presence(o, r, root)
                            : put_array(o, r, root, "updater", dlz_reader_read_updater);
     if (rc != 0 || put_normalizer(o, r, root) != 0 || put_objects(o, r, root) != 0 ||
-        put_params(o, r, root) != 0) {
+        put_params(o, r, root) != 0 || put_network(o, r, root) != 0) {
         return -1;
     }
     return put(root, "array", json_null()) == 0 ? 0 : oom(o);
@@ -418,6 +528,7 @@ static int gather_array(const info_opts *o, dlz_reader *r, json_t *root) {
     bad |= put(root, "objects", json_array());
     bad |= put(root, "params_total", json_null());
     bad |= put(root, "params", json_null());
+    bad |= put(root, "network", json_null());
     if (bad != 0) {
         return oom(o);
     }
@@ -428,7 +539,8 @@ static int gather_array(const info_opts *o, dlz_reader *r, json_t *root) {
 static json_t *gather(info_opts *o, dlz_reader *r) {
     json_t *root = json_object();
     dlz_kind kind = dlz_reader_kind(r);
-    int bad = put(root, "file", text_value(o->path));
+    int bad = put(root, "schema", json_string("dlz-info-1"));
+    bad |= put(root, "file", text_value(o->path));
     bad |= put(root, "kind", json_string(dlz_kind_name(kind)));
     if (bad != 0) {
         oom(o);
@@ -850,6 +962,118 @@ static void print_params(const json_t *root) {
     }
 }
 
+/* [?,4,28,28] NCHW, or ? when nothing is known. */
+static void print_shape(const json_t *s) {
+    if (!json_is_object(s)) {
+        fputs("?", stdout);
+        return;
+    }
+    size_t i;
+    json_t *v;
+    putchar('[');
+    json_array_foreach(json_object_get(s, "shape"), i, v) {
+        json_int_t d = json_integer_value(v);
+        if (d < 0) {
+            printf("%s?", i > 0 ? "," : "");
+        } else {
+            printf("%s%" JSON_INTEGER_FORMAT, i > 0 ? "," : "", d);
+        }
+    }
+    printf("] %s", str(s, "format"));
+}
+
+static void print_names(const json_t *list) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        fputs(i > 0 ? ", " : "", stdout);
+        print_safe(json_string_value(v));
+    }
+}
+
+/* network:      MultiLayerNetwork, 3 layers; inputs [input], outputs [2]
+     0 'layer0' DenseLayer: [?,4] FF -> [?,5] FF
+         activation TanH, n_in 4, n_out 5 */
+static void print_network(const json_t *root) {
+    const json_t *net = json_object_get(root, "network");
+    printf("%-14s", "network:");
+    if (!json_is_object(net)) {
+        printf("unknown (");
+        print_safe(str(root, "network_error"));
+        puts(")");
+        return;
+    }
+    const json_t *layers = json_object_get(net, "layers");
+    int graph = strcmp(str(net, "kind"), "ComputationGraph") == 0;
+    size_t n = json_array_size(layers);
+    printf("%s, %zu %s; inputs [", str(net, "kind"), n,
+           graph ? (n == 1 ? "vertex" : "vertices") : (n == 1 ? "layer" : "layers"));
+    print_names(json_object_get(net, "inputs"));
+    fputs("], outputs [", stdout);
+    print_names(json_object_get(net, "outputs"));
+    puts("]");
+    size_t i;
+    json_t *l;
+    json_array_foreach(layers, i, l) {
+        printf("  ");
+        print_safe(str(l, "name"));
+        if (json_is_string(json_object_get(l, "layer_name"))) {
+            printf(" '");
+            print_safe(str(l, "layer_name"));
+            putchar('\'');
+        }
+        putchar(' ');
+        print_safe(str(l, "type"));
+        if (graph) {
+            fputs(" <- ", stdout);
+            print_names(json_object_get(l, "inputs"));
+        }
+        fputs(": ", stdout);
+        if (json_is_string(json_object_get(l, "preprocessor"))) {
+            putchar('(');
+            print_safe(str(l, "preprocessor"));
+            fputs(") ", stdout);
+        }
+        print_shape(json_object_get(l, "input_shape"));
+        fputs(" -> ", stdout);
+        print_shape(json_object_get(l, "output_shape"));
+        putchar('\n');
+        const char *key;
+        json_t *v;
+        int first = 1;
+        json_object_foreach(json_object_get(l, "attributes"), key, v) {
+            if (strncmp(key, "preprocessor.", 13) == 0) {
+                continue;
+            }
+            printf("%s", first ? "      " : ", ");
+            first = 0;
+            print_safe(key);
+            putchar(' ');
+            if (json_is_array(v)) {
+                size_t k;
+                json_t *item;
+                putchar('[');
+                json_array_foreach(v, k, item) {
+                    fputs(k > 0 ? "," : "", stdout);
+                    print_scalar(item);
+                }
+                putchar(']');
+            } else {
+                print_scalar(v);
+            }
+        }
+        if (!first) {
+            putchar('\n');
+        }
+        size_t k;
+        json_array_foreach(json_object_get(l, "unknown"), k, v) {
+            fputs("      unknown: ", stdout);
+            print_safe(json_string_value(v));
+            putchar('\n');
+        }
+    }
+}
+
 static void print_text(const json_t *root) {
     printf("%-14s", "file:");
     print_safe(str(root, "file"));
@@ -864,6 +1088,7 @@ static void print_text(const json_t *root) {
     print_normalizer(json_object_get(root, "normalizer"));
     print_objects(json_object_get(root, "objects"));
     print_params(root);
+    print_network(root);
 }
 
 /* ---- JSON output ------------------------------------------------------------ */

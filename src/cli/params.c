@@ -199,14 +199,35 @@ static json_t *shape_list(const dlz_param_info *pi) {
     return arr;
 }
 
-static json_t *param_object(const dlz_param_info *pi, int with_assumed) {
+/* A JSON string for text from the file; invalid UTF-8 is shown with its
+   non-ASCII bytes replaced by '?'. */
+json_t *cli_text_json(const char *s) {
+    json_t *v = json_string(s);
+    if (v != NULL || s == NULL) {
+        return v;
+    }
+    size_t n = strlen(s);
+    char *copy = malloc(n + 1);
+    if (copy == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i <= n; i++) {
+        copy[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+    }
+    v = json_string(copy);
+    free(copy);
+    return v;
+}
+
+json_t *cli_param_json(const dlz_param_info *pi, int with_assumed) {
     json_t *obj = json_object();
     char order[2] = {pi->order, '\0'};
     int rc = obj == NULL ? -1 : 0;
-    rc |= put(obj, "name", json_string(pi->name));
-    rc |= put(obj, "layer", json_string(pi->layer));
-    rc |= put(obj, "key", json_string(pi->key));
-    rc |= put(obj, "layer_type", json_string(pi->layer_type));
+    rc |= put(obj, "name", cli_text_json(pi->name));
+    rc |= put(obj, "layer", cli_text_json(pi->layer));
+    rc |= put(obj, "layer_index", json_integer((json_int_t)pi->layer_index));
+    rc |= put(obj, "key", cli_text_json(pi->key));
+    rc |= put(obj, "layer_type", cli_text_json(pi->layer_type));
     rc |= put(obj, "shape", shape_list(pi));
     rc |= put(obj, "order", json_string(order));
     rc |= put(obj, "offset", json_integer((json_int_t)pi->offset));
@@ -241,7 +262,7 @@ static int print_json(const params_opts *po, const loaded *l) {
     for (size_t i = 0; rc == 0 && i < n; i++) {
         dlz_param_info pi;
         json_t *obj =
-            dlz_params_get(l->p, i, &pi) == DLZ_OK ? param_object(&pi, po->assume_dense) : NULL;
+            dlz_params_get(l->p, i, &pi) == DLZ_OK ? cli_param_json(&pi, po->assume_dense) : NULL;
         rc = obj != NULL && json_array_append_new(list, obj) == 0 ? 0 : -1;
     }
     if (rc != 0) {
