@@ -173,6 +173,11 @@ DLZ_API void dlz_free(void *p);
 /** Flag of the JSON renderers (dlz_value_to_json(), dlz_normalizer_to_json()):
     one item per line, indented by two spaces. */
 #define DLZ_JSON_PRETTY 0x1u
+/** Flag of dlz_normalizer_to_json(): each statistics array gives its first
+    DLZ_JSON_SUMMARY_VALUES values only, and its "length", so that the text
+    stays small whatever the arrays hold. */
+#define DLZ_JSON_SUMMARY 0x2u
+#define DLZ_JSON_SUMMARY_VALUES 6
 
 /** Flag of dlz_real_format(): the value is a float held in a double. */
 #define DLZ_REAL_FLOAT 0x1u
@@ -1509,7 +1514,10 @@ DLZ_API int dlz_normalizer_revert_labels(const dlz_normalizer *n, int index, dlz
  * "inputStats", "outputStats", "globalInputStrategy",
  * "globalOutputStrategy", "perInputStrategies", "perOutputStrategies";
  * "bodyLength" for CUSTOM).  Arrays are {"dtype", "shape", "values"} with
- * the values in row-major order.  @p flags: 0 or DLZ_JSON_PRETTY.  On
+ * the values in row-major order; with DLZ_JSON_SUMMARY {"dtype", "shape",
+ * "length", "values"} with the first DLZ_JSON_SUMMARY_VALUES values.  The full
+ * text takes about 12 bytes per value.  @p flags: DLZ_JSON_PRETTY,
+ * DLZ_JSON_SUMMARY or both.  On
  * success *json is yours (dlz_free()); *len (may be NULL) excludes the NUL.
  * @return DLZ_OK, DLZ_EMISUSE, DLZ_ENOMEM.  @since 0.1.0
  */

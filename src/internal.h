@@ -333,8 +333,9 @@ typedef struct dlzi_json {
     size_t len, cap;
     int oom;
     int pretty;
-    int short_escapes; /* \n, \t, \r as such (the default), else as \u000a ... */
-    int after_key;     /* a key was written: its value follows directly */
+    int short_escapes;  /* \n, \t, \r as such (the default), else as \u000a ... */
+    int after_key;      /* a key was written: its value follows directly */
+    int64_t max_values; /* arrays of statistics: at most this many values (0: all) */
     struct dlzi_json_level *levels;
     size_t depth, cap_levels;
 } dlzi_json;
@@ -445,6 +446,8 @@ typedef struct dlzi_json_budget {
 /* Flags: any value at the top (else an object or array); \u0000 in strings. */
 #define DLZI_JSON_ANY 0x1u
 #define DLZI_JSON_ALLOW_NUL 0x2u
+/* (dlzi_json_load() only) a key twice in one object is DLZ_EFORMAT. */
+#define DLZI_JSON_UNIQUE_KEYS 0x4u
 
 /* Checks JSON text without allocating, within the budget (DLZ_ELIMIT past
    it); top_key (may be NULL) receives each key (UTF-8, at most 64 bytes; longer
@@ -681,6 +684,10 @@ int dlzi_norm_mark_dups(dlzi_norm_side *s);
 
 /* Decodes a normalizer stream; arrays of more than max_bytes bytes are
    refused; messages begin with what ("normalizer.bin"). */
+/* dlzi_normalizer_decode() from a parser over a stream of rd->total bytes
+   (the normalizer.bin entry, read once, never held as bytes: only a
+   Java-serialized normalizer, whose class name alone is read, is). */
+int dlzi_normalizer_decode_rd(dlzi_rd *rd, uint64_t max_bytes, dlz_normalizer **out);
 int dlzi_normalizer_decode(const void *bytes, size_t len, uint64_t max_bytes, const char *what,
                            dlz_normalizer **out, dlzi_err *err);
 /* dlz_params_parse() within a JSON budget (NULL: the default limits), with
@@ -915,6 +922,13 @@ int dlzi_zip_error(dlzi_err *err, const char *what, zip_error_t *ze);
 zip_t *dlzi_reader_zip(dlz_reader *r);
 /* The JSON budget of the reader's limits (DLZ_LIMIT_JSON_NODES, _DEPTH). */
 dlzi_json_budget dlzi_reader_json_budget(const dlz_reader *r);
+/* An entry read once as a stream, for a codec that parses as it reads:
+   opened with DLZ_LIMIT_ENTRY_SIZE and the compression-ratio check, *rd a
+   parser over it (its errors are the reader's); closing reads what is left
+   so that the CRC is checked, and returns @p rc or the first error. */
+typedef struct dlzi_entry_stream dlzi_entry_stream;
+int dlzi_reader_stream_open(dlz_reader *r, const char *name, dlzi_entry_stream **out, dlzi_rd **rd);
+int dlzi_reader_stream_close(dlz_reader *r, dlzi_entry_stream *s, int rc);
 /* Records an error on the reader; returns code. */
 int dlzi_reader_fail(dlz_reader *r, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 int dlzi_writer_fail(dlz_writer *w, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);

@@ -247,17 +247,20 @@ int dlz_value_from_json(const char *json, size_t len, dlz_value **out, char *err
         }
         return DLZ_EMISUSE;
     }
-    json_error_t jerr;
-    json_t *root = json_loadb(json ? json : "", len,
-                              JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        if (errbuf != NULL && errbuf_size > 0) {
-            snprintf(errbuf, errbuf_size, "line %d, column %d: %s", jerr.line, jerr.column,
-                     jerr.text);
-        }
-        return DLZ_EFORMAT;
+    /* The library's own parser (jsonscan.c): jansson's fails badly when
+       memory runs out. */
+    dlzi_err err;
+    dlzi_err_clear(&err);
+    dlzi_json_budget budget = {DLZI_JSON_DEFAULT_NODES, DLZI_JSON_DEFAULT_DEPTH};
+    json_t *root = NULL;
+    int rc = dlzi_json_load(json ? json : "", len, &budget,
+                            DLZI_JSON_ANY | DLZI_JSON_ALLOW_NUL | DLZI_JSON_UNIQUE_KEYS, "JSON",
+                            &root, &err);
+    if (rc != DLZ_OK) {
+        (void)dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
+        return rc;
     }
-    int rc = from_json(root, 1, out);
+    rc = from_json(root, 1, out);
     json_decref(root);
     if (rc != DLZ_OK && errbuf != NULL && errbuf_size > 0) {
         snprintf(errbuf, errbuf_size, "%s",

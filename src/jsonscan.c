@@ -408,6 +408,7 @@ typedef struct builder {
     const char *p, *end;
     dlzi_err *err;
     const char *what;
+    int unique_keys;
 } builder;
 
 static int nomem(builder *b) {
@@ -552,6 +553,11 @@ static int build_container(builder *b, json_t **out) {
             skip_space(b);
         }
         json_t *v = NULL;
+        if (rc == DLZ_OK && object && b->unique_keys && json_object_get(c, key) != NULL) {
+            char q[96];
+            rc = dlzi_err_set(b->err, DLZ_EFORMAT, "%s: duplicate key %s in one object", b->what,
+                              dlzi_quote(key, strlen(key), q, sizeof q));
+        }
         if (rc == DLZ_OK) {
             rc = build_value(b, &v);
         }
@@ -612,7 +618,7 @@ int dlzi_json_load(const char *text, size_t len, const dlzi_json_budget *budget,
     if (rc != DLZ_OK) {
         return rc;
     }
-    builder b = {text, text + len, err, what};
+    builder b = {text, text + len, err, what, (flags & DLZI_JSON_UNIQUE_KEYS) != 0};
     skip_space(&b);
     return build_value(&b, out);
 }

@@ -23,22 +23,21 @@ int dlz_reader_read_normalizer(dlz_reader *r, dlz_normalizer **out) {
     if (out == NULL) {
         return dlzi_reader_fail(r, DLZ_EMISUSE, "dlz_reader_read_normalizer: NULL out");
     }
-    void *buf = NULL;
-    size_t len = 0;
-    int rc = dlz_reader_read_normalizer_raw(r, &buf, &len);
+    /* Decoded as it is read: the bytes are never held, only the arrays. */
+    dlzi_entry_stream *s;
+    dlzi_rd *rd;
+    int rc = dlzi_reader_stream_open(r, "normalizer.bin", &s, &rd);
     if (rc != DLZ_OK) {
         return rc;
     }
     int64_t lim = dlz_reader_get_limit(r, DLZ_LIMIT_ARRAY_BYTES);
-    dlzi_err err;
-    dlzi_err_clear(&err);
-    rc =
-        dlzi_normalizer_decode(buf, len, lim >= 0 ? (uint64_t)lim : 0, "normalizer.bin", out, &err);
-    dlz_free(buf);
-    if (rc != DLZ_OK) {
-        return dlzi_reader_fail(r, rc, "%s", err.code != DLZ_OK ? err.msg : dlz_strerror(rc));
+    rc = dlzi_normalizer_decode_rd(rd, lim >= 0 ? (uint64_t)lim : 0, out);
+    rc = dlzi_reader_stream_close(r, s, rc);
+    if (rc != DLZ_OK && *out != NULL) {
+        dlz_normalizer_free(*out);
+        *out = NULL;
     }
-    return DLZ_OK;
+    return rc;
 }
 
 int dlz_reader_read_object(dlz_reader *r, const char *key, dlz_value **out) {

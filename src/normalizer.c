@@ -992,7 +992,8 @@ static void json_str(dlzi_json *j, const char *s) {
     dlzi_json_string(j, s, strlen(s));
 }
 
-/* {"dtype", "shape", "values"} */
+/* {"dtype", "shape", "values"}, or {"dtype", "shape", "length", "values"} with
+   the first j->max_values values. */
 static void js_array(dlzi_json *j, const dlz_array *a) {
     if (a == NULL) {
         dlzi_json_literal(j, "null");
@@ -1007,11 +1008,17 @@ static void js_array(dlzi_json *j, const dlz_array *a) {
         dlzi_json_int(j, a->shape[k]);
     }
     dlzi_json_close(j);
+    int64_t shown = a->length;
+    if (j->max_values > 0) {
+        json_key(j, "length");
+        dlzi_json_int(j, a->length);
+        shown = a->length < j->max_values ? a->length : j->max_values;
+    }
     json_key(j, "values");
     dlzi_json_open(j, '[', DLZI_JSON_LINE);
     const unsigned char *d = a->data;
     size_t esz = dlz_dtype_size(a->dtype);
-    for (int64_t i = 0; i < a->length && !j->oom; i++) {
+    for (int64_t i = 0; i < shown && !j->oom; i++) {
         const unsigned char *e = d + (size_t)elem_pos(a, i) * esz;
         char buf[64];
         switch (a->dtype) {
@@ -1201,11 +1208,13 @@ int dlz_normalizer_to_json(const dlz_normalizer *n, unsigned flags, char **json,
     if (len != NULL) {
         *len = 0;
     }
-    if (n == NULL || json == NULL || (flags & ~(unsigned)DLZ_JSON_PRETTY) != 0) {
+    if (n == NULL || json == NULL ||
+        (flags & ~(unsigned)(DLZ_JSON_PRETTY | DLZ_JSON_SUMMARY)) != 0) {
         return DLZ_EMISUSE;
     }
     dlzi_json j;
     dlzi_json_init(&j, (flags & DLZ_JSON_PRETTY) != 0);
+    j.max_values = (flags & DLZ_JSON_SUMMARY) != 0 ? DLZ_JSON_SUMMARY_VALUES : 0;
     j.short_escapes = 0; /* a class name's tab is \u0009, as it always was */
     js_normalizer(&j, n);
     return dlzi_json_finish(&j, json, len);

@@ -21,19 +21,19 @@
 #define MIN_RECORD 16
 
 typedef struct dec {
-    dlzi_rd rd;
+    dlzi_rd *rd;
     uint64_t max_bytes;
     const char *what;
     dlzi_err *err;
 } dec;
 
 static int64_t left(const dec *d) {
-    return dlzi_rd_remaining(&d->rd);
+    return dlzi_rd_remaining(d->rd);
 }
 
 static int read_i32(dec *d, int32_t *v, int64_t *at) {
-    *at = d->rd.off;
-    return dlzi_rd_i32(&d->rd, v);
+    *at = d->rd->off;
+    return dlzi_rd_i32(d->rd, v);
 }
 
 /* A count of items of at least `unit` bytes each. */
@@ -57,7 +57,7 @@ static int read_count(dec *d, const char *name, int64_t unit, int32_t *v) {
 }
 
 static int read_array(dec *d, dlz_array **a) {
-    return dlzi_array_decode(&d->rd, d->max_bytes, a);
+    return dlzi_array_decode(d->rd, d->max_bytes, a);
 }
 
 /* n pairs of arrays into new pointer arrays. */
@@ -65,7 +65,7 @@ static int read_pairs(dec *d, int n, dlz_array ***pa, dlz_array ***pb) {
     *pa = dlzi_calloc((size_t)n, sizeof **pa);
     *pb = dlzi_calloc((size_t)n, sizeof **pb);
     if (*pa == NULL || *pb == NULL) {
-        return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd.off, "out of memory");
+        return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd->off, "out of memory");
     }
     for (int i = 0; i < n; i++) {
         int rc = read_array(d, &(*pa)[i]);
@@ -81,14 +81,14 @@ static int read_pairs(dec *d, int n, dlz_array ***pa, dlz_array ***pb) {
 
 static int read_fit(dec *d, dlz_normalizer *n) {
     uint8_t b;
-    int rc = dlzi_rd_u8(&d->rd, &b);
+    int rc = dlzi_rd_u8(d->rd, &b);
     n->fit_label = b;
     return rc;
 }
 
 static int read_f64s(dec *d, double *v, int k) {
     for (int i = 0; i < k; i++) {
-        int rc = dlzi_rd_f64(&d->rd, &v[i]);
+        int rc = dlzi_rd_f64(d->rd, &v[i]);
         if (rc != DLZ_OK) {
             return rc;
         }
@@ -169,8 +169,8 @@ static int read_strategy(dec *d, int32_t *kind, double *lo, double *hi) {
     int rc = read_kind(d, 1, kind);
     *lo = *hi = 0.0;
     if (rc == DLZ_OK && *kind == DLZ_NORM_STRATEGY_MIN_MAX) {
-        if ((rc = dlzi_rd_f64(&d->rd, lo)) == DLZ_OK) {
-            rc = dlzi_rd_f64(&d->rd, hi);
+        if ((rc = dlzi_rd_f64(d->rd, lo)) == DLZ_OK) {
+            rc = dlzi_rd_f64(d->rd, hi);
         }
     }
     return rc;
@@ -184,7 +184,7 @@ static int read_stats_map(dec *d, dlzi_norm_side *s) {
     }
     s->stats = dlzi_calloc((size_t)cnt, sizeof *s->stats);
     if (s->stats == NULL) {
-        return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd.off, "out of memory");
+        return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd->off, "out of memory");
     }
     for (int32_t i = 0; i < cnt; i++) {
         dlzi_norm_stats *e = &s->stats[i];
@@ -207,7 +207,7 @@ static int read_strat_map(dec *d, dlzi_norm_side *s) {
     }
     s->strat = dlzi_calloc((size_t)cnt, sizeof *s->strat);
     if (s->strat == NULL) {
-        return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd.off, "out of memory");
+        return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd->off, "out of memory");
     }
     for (int32_t i = 0; i < cnt; i++) {
         dlzi_norm_strat *e = &s->strat[i];
@@ -239,7 +239,7 @@ static int read_hybrid(dec *d, dlz_normalizer *n) {
     }
     for (int s = 0; s < 2; s++) {
         if (dlzi_norm_mark_dups(&n->side[s]) != DLZ_OK) {
-            return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd.off, "out of memory");
+            return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd->off, "out of memory");
         }
     }
     return DLZ_OK;
@@ -249,7 +249,7 @@ static int decode_body(dec *d, dlz_normalizer *n) {
     char buf[128], q[600];
     size_t len;
     int64_t at;
-    int rc = dlzi_rd_utf(&d->rd, "the header \"NORMALIZER\"", buf, sizeof buf, &len, &at);
+    int rc = dlzi_rd_utf(d->rd, "the header \"NORMALIZER\"", buf, sizeof buf, &len, &at);
     if (rc != DLZ_OK) {
         return rc;
     }
@@ -269,8 +269,7 @@ static int decode_body(dec *d, dlz_normalizer *n) {
             "found %" PRId32,
             version);
     }
-    if ((rc = dlzi_rd_utf(&d->rd, "a normalizer type name", buf, sizeof buf, &len, &at)) !=
-        DLZ_OK) {
+    if ((rc = dlzi_rd_utf(d->rd, "a normalizer type name", buf, sizeof buf, &len, &at)) != DLZ_OK) {
         return rc;
     }
     int t;
@@ -311,8 +310,8 @@ static int decode_body(dec *d, dlz_normalizer *n) {
         break;
     default: { /* CUSTOM */
         uint16_t cl;
-        at = d->rd.off;
-        if ((rc = dlzi_rd_u16(&d->rd, &cl)) != DLZ_OK) {
+        at = d->rd->off;
+        if ((rc = dlzi_rd_u16(d->rd, &cl)) != DLZ_OK) {
             return rc;
         }
         if (cl == 0 || cl > left(d)) {
@@ -324,7 +323,7 @@ static int decode_body(dec *d, dlz_normalizer *n) {
         if (n->cls == NULL) {
             return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, at, "out of memory");
         }
-        if ((rc = dlzi_rd_read(&d->rd, n->cls, cl)) != DLZ_OK) {
+        if ((rc = dlzi_rd_read(d->rd, n->cls, cl)) != DLZ_OK) {
             return rc;
         }
         n->cls[cl] = '\0';
@@ -336,16 +335,16 @@ static int decode_body(dec *d, dlz_normalizer *n) {
         n->body_len = (size_t)left(d);
         n->body = dlzi_malloc(n->body_len);
         if (n->body == NULL) {
-            return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd.off, "out of memory");
+            return dlzi_err_at(d->err, DLZ_ENOMEM, d->what, d->rd->off, "out of memory");
         }
-        return dlzi_rd_read(&d->rd, n->body, n->body_len);
+        return dlzi_rd_read(d->rd, n->body, n->body_len);
     }
     }
     if (rc != DLZ_OK) {
         return rc;
     }
     if (left(d) > 0) {
-        return dlzi_err_at(d->err, DLZ_EFORMAT, d->what, d->rd.off,
+        return dlzi_err_at(d->err, DLZ_EFORMAT, d->what, d->rd->off,
                            "expected the end of the %s normalizer, found %" PRId64 " more bytes",
                            dlzi_norm_type_names[n->type], left(d));
     }
@@ -365,20 +364,58 @@ int dlzi_normalizer_decode(const void *bytes, size_t len, uint64_t max_bytes, co
         rc = dlzi_jser_peek_class(bytes, len, what, "normalizer", &n->cls, err);
         n->type = DLZ_NORM_JAVA_SERIALIZED;
     } else {
-        dec *d = dlzi_malloc(sizeof *d);
-        if (d == NULL) {
+        dlzi_rd *rd = dlzi_malloc(sizeof *rd);
+        if (rd == NULL) {
             dlz_normalizer_free(n);
             return dlzi_err_set(err, DLZ_ENOMEM, "%s: out of memory", what);
         }
         dlzi_memin m;
         dlzi_memin_init(&m, bytes, len, err);
-        dlzi_rd_init(&d->rd, &m.in, (int64_t)len, what, err);
-        d->max_bytes = max_bytes;
-        d->what = what;
-        d->err = err;
-        rc = decode_body(d, n);
-        dlzi_free(d);
+        dlzi_rd_init(rd, &m.in, (int64_t)len, what, err);
+        dec d = {rd, max_bytes, what, err};
+        rc = decode_body(&d, n);
+        dlzi_free(rd);
     }
+    if (rc != DLZ_OK) {
+        dlz_normalizer_free(n);
+        return rc;
+    }
+    *out = n;
+    return DLZ_OK;
+}
+
+int dlzi_normalizer_decode_rd(dlzi_rd *rd, uint64_t max_bytes, dlz_normalizer **out) {
+    const unsigned char *head;
+    int64_t got = dlzi_rd_peek(rd, 2, &head);
+    if (got < 0) {
+        return (int)got;
+    }
+    int rc;
+    if (dlzi_jser_sniff(head, (size_t)got)) {
+        /* The deprecated form is read as bytes: it is small, and only the
+           class name of its first object is decoded. */
+        if (rd->total < 0 || (uint64_t)rd->total > STANDALONE_ARRAY_LIMIT) {
+            return dlzi_err_set(rd->err, DLZ_ELIMIT,
+                                "%s: a Java-serialized normalizer of more than 1 GiB", rd->what);
+        }
+        size_t len = (size_t)rd->total;
+        unsigned char *b = dlzi_malloc(len > 0 ? len : 1);
+        if (b == NULL) {
+            return dlzi_err_set(rd->err, DLZ_ENOMEM, "out of memory");
+        }
+        rc = dlzi_rd_read(rd, b, len);
+        if (rc == DLZ_OK) {
+            rc = dlzi_normalizer_decode(b, len, max_bytes, rd->what, out, rd->err);
+        }
+        dlzi_free(b);
+        return rc;
+    }
+    dlz_normalizer *n = dlzi_calloc(1, sizeof *n);
+    if (n == NULL) {
+        return dlzi_err_set(rd->err, DLZ_ENOMEM, "out of memory");
+    }
+    dec d = {rd, max_bytes, rd->what, rd->err};
+    rc = decode_body(&d, n);
     if (rc != DLZ_OK) {
         dlz_normalizer_free(n);
         return rc;

@@ -1301,6 +1301,49 @@ int dlz_reader_read_entry(dlz_reader *r, const char *name, void **buf, size_t *l
     return rc;
 }
 
+struct dlzi_entry_stream {
+    entry_in e;
+    dlzi_rd rd;
+};
+
+int dlzi_reader_stream_open(dlz_reader *r, const char *name, dlzi_entry_stream **out,
+                            dlzi_rd **rd) {
+    *out = NULL;
+    int rc = need_zip(r, "dlzi_reader_stream_open");
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    int64_t idx = locate(r, name);
+    if (idx < 0) {
+        return dlzi_err_set(&r->err, DLZ_ENOTFOUND, "the archive has no %s", name);
+    }
+    dlzi_entry_stream *s = dlzi_malloc(sizeof *s);
+    if (s == NULL) {
+        return dlzi_err_set(&r->err, DLZ_ENOMEM, "out of memory");
+    }
+    const char *stored = zip_get_name(r->za, (zip_uint64_t)idx, ZIP_FL_ENC_RAW);
+    rc = stored == NULL ? zip_failure(r, "zip directory", zip_get_error(r->za))
+                        : entry_open(r, idx, stored, r->limits[DLZ_LIMIT_ENTRY_SIZE],
+                                     "DLZ_LIMIT_ENTRY_SIZE", 1, &s->e);
+    if (rc != DLZ_OK) {
+        dlzi_free(s);
+        return rc;
+    }
+    dlzi_rd_init(&s->rd, &s->e.in, (int64_t)s->e.size, s->e.name, &r->err);
+    *out = s;
+    *rd = &s->rd;
+    return DLZ_OK;
+}
+
+int dlzi_reader_stream_close(dlz_reader *r, dlzi_entry_stream *s, int rc) {
+    if (s == NULL) {
+        return rc;
+    }
+    rc = entry_finish(r, &s->e, rc);
+    dlzi_free(s);
+    return rc;
+}
+
 int dlz_reader_read_normalizer_raw(dlz_reader *r, void **buf, size_t *len) {
     return dlz_reader_read_entry(r, "normalizer.bin", buf, len);
 }

@@ -1481,6 +1481,79 @@ static void test_json(void **state) {
     dlz_array_free(s);
 }
 
+/* Every array of the full rendering matches the summary's: the same dtype
+   and shape, "length" the count of the full values, "values" their first
+   DLZ_JSON_SUMMARY_VALUES; every other member equal. */
+static void same_but_summarized(const json_t *full, const json_t *sum) {
+    if (json_is_object(full)) {
+        assert_true(json_is_object(sum));
+        json_t *values = json_object_get(full, "values");
+        if (json_is_string(json_object_get(full, "dtype")) && json_is_array(values)) {
+            assert_true(json_equal(json_object_get(full, "dtype"), json_object_get(sum, "dtype")));
+            assert_true(json_equal(json_object_get(full, "shape"), json_object_get(sum, "shape")));
+            size_t n = json_array_size(values);
+            assert_int_equal(json_integer_value(json_object_get(sum, "length")), n);
+            json_t *shown = json_object_get(sum, "values");
+            size_t want = n < DLZ_JSON_SUMMARY_VALUES ? n : DLZ_JSON_SUMMARY_VALUES;
+            assert_int_equal(json_array_size(shown), want);
+            for (size_t i = 0; i < want; i++) {
+                assert_true(json_equal(json_array_get(values, i), json_array_get(shown, i)));
+            }
+            assert_int_equal(json_object_size(sum), 4);
+            return;
+        }
+        assert_int_equal(json_object_size(full), json_object_size(sum));
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)full, k, v) {
+            same_but_summarized(v, json_object_get(sum, k));
+        }
+    } else if (json_is_array(full)) {
+        assert_int_equal(json_array_size(full), json_array_size(sum));
+        for (size_t i = 0; i < json_array_size(full); i++) {
+            same_but_summarized(json_array_get(full, i), json_array_get(sum, i));
+        }
+    } else {
+        assert_true(json_equal(full, sum));
+    }
+}
+
+static void test_json_summary(void **state) {
+    (void)state;
+    const char *names[] = {"normalizer-standardize-labels.bin", "normalizer-hybrid.bin",
+                           "normalizer-multiminmax-labels.bin", "normalizer-image.bin"};
+    float v[20], one[20];
+    for (int i = 0; i < 20; i++) {
+        v[i] = (float)i / 3.0f;
+        one[i] = 1.0f + (float)i;
+    }
+    dlz_array *m = vec_f32(20, v), *s = vec_f32(20, one);
+    dlz_normalizer *big;
+    assert_int_equal(dlz_normalizer_new_standardize(m, s, NULL, NULL, &big, NULL, 0), DLZ_OK);
+    for (size_t i = 0; i <= sizeof names / sizeof names[0]; i++) {
+        dlz_normalizer *n = i < sizeof names / sizeof names[0] ? fixture_normalizer(names[i]) : big;
+        char *full, *sum;
+        assert_int_equal(dlz_normalizer_to_json(n, 0, &full, NULL), DLZ_OK);
+        assert_int_equal(dlz_normalizer_to_json(n, DLZ_JSON_SUMMARY | DLZ_JSON_PRETTY, &sum, NULL),
+                         DLZ_OK);
+        json_t *jf = json_loads(full, 0, NULL), *js = json_loads(sum, 0, NULL);
+        assert_non_null(jf);
+        assert_non_null(js);
+        same_but_summarized(jf, js);
+        if (n == big) {
+            assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(js, "std"), "length")), 20);
+        }
+        json_decref(jf);
+        json_decref(js);
+        dlz_free(full);
+        dlz_free(sum);
+        dlz_normalizer_free(n);
+    }
+    dlz_array_free(m);
+    dlz_array_free(s);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Constructors' argument checks                                             */
 
@@ -1798,6 +1871,7 @@ int main(void) {
         cmocka_unit_test(test_hybrid_duplicates),
         cmocka_unit_test(test_hashmap_order),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_summary),
         cmocka_unit_test(test_constructor_checks),
         cmocka_unit_test(test_oom),
         cmocka_unit_test(test_glue),
