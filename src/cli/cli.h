@@ -120,6 +120,13 @@ dlz_reader *cli_open_reader(const char *path);
    indented).  Returns 0, or -1 if the text is not a JSON object. */
 int cli_print_normalizer(const char *json, size_t len);
 
+/* Parses JSON text the library rendered (dlz_normalizer_to_json(),
+   dlz_value_to_json()) into a jansson tree, through dlz_value_from_json()
+   (jansson's own parser misbehaves when memory runs out); NULL on failure.
+   The result is a json_t * (cli.h does not include jansson.h). */
+struct json_t;
+struct json_t *cli_json_parse(const char *text, size_t len);
+
 /* Flushes stdout; prints an error and returns CLI_EXIT_DATA on failure. */
 int cli_finish_stdout(int status);
 

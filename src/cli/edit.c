@@ -321,7 +321,10 @@ static int normalizer_show(const char *path, int json) {
     }
     char *text = NULL;
     size_t len = 0;
-    if (dlz_normalizer_to_json(n, json ? DLZ_JSON_PRETTY : 0, &text, &len) != DLZ_OK) {
+    /* The text form shows a few values of each array: only those are
+       rendered. */
+    if (dlz_normalizer_to_json(n, json ? DLZ_JSON_PRETTY : DLZ_JSON_SUMMARY, &text, &len) !=
+        DLZ_OK) {
         dlz_normalizer_free(n);
         cli_error(cli_input_name(path), "out of memory");
         return CLI_EXIT_DATA;

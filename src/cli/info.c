@@ -293,8 +293,12 @@ static int put_normalizer(info_opts *o, dlz_reader *r, json_t *root) {
     int bad = 0;
     if (rc == DLZ_OK) {
         char *text = NULL;
-        rc = dlz_normalizer_to_json(n, DLZ_JSON_PRETTY, &text, NULL);
-        obj = rc == DLZ_OK ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        /* --json prints the library's full text as it is (no tree of it is
+           built); the text form needs a tree of the summary only. */
+        size_t tlen = 0;
+        rc = dlz_normalizer_to_json(n, DLZ_JSON_PRETTY | (o->json ? 0u : DLZ_JSON_SUMMARY), &text,
+                                    &tlen);
+        obj = rc != DLZ_OK ? NULL : o->json ? json_object() : cli_json_parse(text, tlen);
         o->norm_extra = json_object();
         dlz_norm_type type = dlz_normalizer_type(n);
         if (type == DLZ_NORM_CUSTOM || type == DLZ_NORM_JAVA_SERIALIZED) {
@@ -710,7 +714,10 @@ static int is_flat_list(const json_t *v) {
 /* FLOAT [1,4] -2.04, 0.0675, 3.91, 6.46 */
 static void print_nd_array(const json_t *a) {
     const json_t *values = json_object_get(a, "values");
-    size_t n = json_array_size(values);
+    /* A summary (DLZ_JSON_SUMMARY) gives the count; a full rendering all. */
+    const json_t *length = json_object_get(a, "length");
+    size_t n =
+        json_is_integer(length) ? (size_t)json_integer_value(length) : json_array_size(values);
     print_safe(str(a, "dtype"));
     putchar(' ');
     print_int_list(json_object_get(a, "shape"));
@@ -818,8 +825,63 @@ static void print_members(const json_t *obj, int indent, const char *const *skip
     }
 }
 
+/* A jansson tree of a value tree from dlz_value_from_json(); NULL when out
+   of memory. */
+static json_t *json_of_value(const dlz_value *v) {
+    json_t *j = NULL;
+    switch (dlz_value_type_of(v)) {
+    case DLZ_VALUE_NULL:
+        return json_null();
+    case DLZ_VALUE_BOOLEAN:
+        return json_boolean(dlz_value_integer(v) != 0);
+    case DLZ_VALUE_INT:
+    case DLZ_VALUE_LONG:
+        return json_integer((json_int_t)dlz_value_integer(v));
+    case DLZ_VALUE_DOUBLE:
+        return json_real(dlz_value_real(v));
+    case DLZ_VALUE_STRING: {
+        size_t n;
+        const char *s = dlz_value_string(v, &n);
+        return json_stringn(s, n);
+    }
+    case DLZ_VALUE_LIST:
+        j = json_array();
+        for (size_t i = 0; j != NULL && i < dlz_value_count(v); i++) {
+            if (json_array_append_new(j, json_of_value(dlz_value_item(v, i))) != 0) {
+                json_decref(j);
+                j = NULL;
+            }
+        }
+        return j;
+    case DLZ_VALUE_LINKED_MAP:
+        j = json_object();
+        for (size_t i = 0; j != NULL && i < dlz_value_count(v); i++) {
+            size_t n;
+            const char *k = dlz_value_string(dlz_value_map_key(v, i), &n);
+            if (k == NULL ||
+                json_object_setn_new(j, k, n, json_of_value(dlz_value_map_value(v, i))) != 0) {
+                json_decref(j);
+                j = NULL;
+            }
+        }
+        return j;
+    default: /* dlz_value_from_json() builds no other type */
+        return NULL;
+    }
+}
+
+json_t *cli_json_parse(const char *text, size_t len) {
+    dlz_value *v = NULL;
+    if (dlz_value_from_json(text, len, &v, NULL, 0) != DLZ_OK) {
+        return NULL;
+    }
+    json_t *j = json_of_value(v);
+    dlz_value_free(v);
+    return j;
+}
+
 int cli_print_normalizer(const char *json, size_t len) {
-    json_t *n = json_loadb(json, len, 0, NULL);
+    json_t *n = cli_json_parse(json, len);
     if (!json_is_object(n)) {
         json_decref(n);
         return -1;
