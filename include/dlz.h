@@ -2089,7 +2089,8 @@ DLZ_API int dlz_network_set_input_shape(dlz_network *n, size_t i, const dlz_net_
 typedef enum dlz_export_format {
     DLZ_EXPORT_SAFETENSORS = 0, /**< safetensors: JSON header, then the data */
     DLZ_EXPORT_NPZ = 1,         /**< NumPy .npz: a zip of stored .npy members */
-    DLZ_EXPORT_NPY = 2          /**< one NumPy .npy file of exactly one array */
+    DLZ_EXPORT_NPY = 2,         /**< one NumPy .npy file of exactly one array */
+    DLZ_EXPORT_ONNX = 3         /**< an ONNX model: the network and its weights */
 } dlz_export_format;
 
 /** A new export, or NULL when out of memory. @since 0.1.0 */
