@@ -672,8 +672,11 @@ static int conv(ox *x, const char *in, int nd, const char **out) {
 }
 
 static int pool(ox *x, const char *in, int nd, const char **out) {
-    int rc = check_attrs(x, COMMON "avg_pool_include_pad data_format convolution_mode dilation eps "
-                                   "kernel padding pnorm pooling stride");
+    /* DL4J's subsampling layers apply no activation, whatever old
+       configurations record for them */
+    int rc = check_attrs(x, COMMON "activation activation. avg_pool_include_pad data_format "
+                                   "convolution_mode dilation eps kernel padding pnorm pooling "
+                                   "stride");
     if (rc != DLZ_OK) {
         return rc;
     }
