@@ -142,6 +142,7 @@ def main():
                 continue
             want = [np.load(os.path.join(d, f"out{j}.npy")) for j in range(len(got))]
             compared += compare(name, got, want, dtype, runner, failures)
+    failures += readme_example(dlz, root, tmp)
     for name, why in refused:
         print(f"not compared: {name}: {why}")
     print(f"{checked} models exported and passed onnx.checker; {compared} compared with DL4J; "
@@ -149,6 +150,25 @@ def main():
     for f in failures:
         print("FAIL " + f)
     return 1 if failures or compared == 0 else 0
+
+
+def readme_example(dlz, root, tmp):
+    """Runs the README's ONNX Runtime example on a fixture."""
+    d = os.path.join(tmp, "readme")
+    os.makedirs(d)
+    subprocess.run([sys.executable, os.path.join(root, "test", "readme_examples.py"),
+                    os.path.join(root, "README.md"), d, "onnx_run.py"], check=True)
+    import shutil
+    shutil.copy(os.path.join(root, "fixtures", "dl4j-1.0.0-M2.1", "mln-dense-sgd-float.zip"),
+                os.path.join(d, "model.zip"))
+    env = dict(os.environ, PATH=os.path.dirname(os.path.abspath(dlz)) + os.pathsep +
+               os.environ.get("PATH", ""))
+    r = subprocess.run([sys.executable, "onnx_run.py"], cwd=d, env=env, capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        return [f"README example onnx_run.py: {r.stderr.strip()[-300:]}"]
+    print("ok   README example onnx_run.py")
+    return []
 
 
 class _Decl:
