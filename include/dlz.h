@@ -2077,6 +2077,18 @@ DLZ_API int dlz_network_set_input_shape(dlz_network *n, size_t i, const dlz_net_
  *    1980-01-01 00:00, so that the same tensors give the same bytes.
  *  - DLZ_EXPORT_NPY: one .npy file holding exactly one array, written by
  *    dlz_export_put() (the name is not written and may be NULL).
+ *  - DLZ_EXPORT_ONNX: the network itself as an ONNX ModelProto (opset 17,
+ *    IR version 8), made by dlz_export_put_model() (flags 0) from the
+ *    network description, the parameter table and the coefficients: every
+ *    layer and vertex becomes ONNX operators, the weights converted to
+ *    ONNX's layouts in the coefficients' type (FLOAT or DOUBLE models only;
+ *    DLZ_EUNSUPPORTED otherwise).  Inputs and outputs keep DL4J's layouts
+ *    ([N,size], the layer's image format, [N,size,T] or [N,T,size]); a
+ *    MultiLayerNetwork's are "input" and "output", a graph's keep their
+ *    names.  A layer, attribute, preprocessor or vertex that is not
+ *    translated exactly fails with DLZ_EUNSUPPORTED and a message naming the
+ *    layer.  dlz_export_put() is refused (DLZ_EMISUSE); metadata go into
+ *    ModelProto.metadata_props.  One model per file.
  * .npy data (in .npy and .npz files) follows a version 1.0 header padded to
  * a multiple of 64 bytes, with fortran_order False.
  *
@@ -2097,7 +2109,8 @@ DLZ_API int dlz_network_set_input_shape(dlz_network *n, size_t i, const dlz_net_
 typedef enum dlz_export_format {
     DLZ_EXPORT_SAFETENSORS = 0, /**< safetensors: JSON header, then the data */
     DLZ_EXPORT_NPZ = 1,         /**< NumPy .npz: a zip of stored .npy members */
-    DLZ_EXPORT_NPY = 2          /**< one NumPy .npy file of exactly one array */
+    DLZ_EXPORT_NPY = 2,         /**< one NumPy .npy file of exactly one array */
+    DLZ_EXPORT_ONNX = 3         /**< an ONNX model: the network and its weights */
 } dlz_export_format;
 
 /** A new export, or NULL when out of memory. @since 0.1.0 */

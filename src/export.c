@@ -75,6 +75,8 @@ struct dlz_export {
     size_t nmeta, mcap;
     xkeep *keep;
     size_t nkeep, kcap;
+    dlzi_pb onnx; /* ONNX: the ModelProto put by the model layer */
+    int have_onnx;
     /* output buffer of safetensors and .npy files (.npz: the zip writer's) */
     unsigned char buf[65536];
     size_t blen;
@@ -118,6 +120,8 @@ static void release_staged(dlz_export *e) {
     e->keep = NULL;
     e->kcap = 0;
     dlzi_zw_cleanup(&e->zw);
+    dlzi_pb_free(&e->onnx);
+    e->have_onnx = 0;
     e->blen = 0;
 }
 
@@ -189,7 +193,10 @@ int dlzi_export_format(const dlz_export *e) {
 }
 
 static const char *format_name(dlz_export_format f) {
-    return f == DLZ_EXPORT_SAFETENSORS ? "safetensors" : f == DLZ_EXPORT_NPZ ? ".npz" : ".npy";
+    return f == DLZ_EXPORT_SAFETENSORS ? "safetensors"
+           : f == DLZ_EXPORT_NPZ       ? ".npz"
+           : f == DLZ_EXPORT_ONNX      ? "ONNX"
+                                       : ".npy";
 }
 
 int dlzi_export_check_open(dlz_export *e, const char *what) {
@@ -216,7 +223,8 @@ static int before_open(dlz_export *e, dlz_export_format format) {
     }
     dlzi_err_clear(&e->err);
     clear_memory(e);
-    if (format != DLZ_EXPORT_SAFETENSORS && format != DLZ_EXPORT_NPZ && format != DLZ_EXPORT_NPY) {
+    if (format != DLZ_EXPORT_SAFETENSORS && format != DLZ_EXPORT_NPZ && format != DLZ_EXPORT_NPY &&
+        format != DLZ_EXPORT_ONNX) {
         return dlzi_err_set(&e->err, DLZ_EMISUSE, "unknown export format %d", (int)format);
     }
     return DLZ_OK;
@@ -402,6 +410,11 @@ int dlzi_export_check(dlz_export *e, const char *name, dlz_dtype dtype) {
     int rc = dlzi_export_check_open(e, "dlz_export_put");
     if (rc != DLZ_OK) {
         return rc;
+    }
+    if (e->format == DLZ_EXPORT_ONNX) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE,
+                            "an ONNX file is written from a model (dlz_export_put_model()), not "
+                            "from single tensors");
     }
     if (e->format == DLZ_EXPORT_NPY) {
         if (e->nt > 0) {
@@ -677,7 +690,7 @@ int dlzi_export_set_metadata(dlz_export *e, const char *key, const char *value, 
     if (rc != DLZ_OK) {
         return rc;
     }
-    if (e->format != DLZ_EXPORT_SAFETENSORS) {
+    if (e->format != DLZ_EXPORT_SAFETENSORS && e->format != DLZ_EXPORT_ONNX) {
         return dlzi_err_set(&e->err, DLZ_EUNSUPPORTED, "%s files have no metadata",
                             format_name(e->format));
     }
@@ -847,6 +860,47 @@ static int write_safetensors(dlz_export *e) {
     return rc;
 }
 
+/* ---- ONNX ------------------------------------------------------------------------ */
+
+int dlzi_export_put_onnx(dlz_export *e, dlzi_pb *model) {
+    int rc = dlzi_export_check_open(e, "dlz_export_put_model");
+    if (rc == DLZ_OK && e->have_onnx) {
+        rc = dlzi_err_set(&e->err, DLZ_EMISUSE,
+                          "an ONNX file holds one model, and this one has "
+                          "it already");
+    }
+    if (rc != DLZ_OK) {
+        dlzi_pb_free(model);
+        return rc;
+    }
+    e->onnx = *model;
+    memset(model, 0, sizeof *model);
+    e->have_onnx = 1;
+    return DLZ_OK;
+}
+
+/* The model, then each metadata entry as ModelProto.metadata_props (field
+   14, StringStringEntryProto key 1, value 2): fields appended to a message
+   are part of it. */
+static int write_onnx(dlz_export *e) {
+    if (!e->have_onnx) {
+        return dlzi_err_set(&e->err, DLZ_EMISUSE,
+                            "dlz_export_close: an ONNX file needs its model; none was put");
+    }
+    int rc = out_write(e, e->onnx.p, e->onnx.len);
+    for (size_t i = 0; rc == DLZ_OK && i < e->nmeta; i++) {
+        dlzi_pb entry = {0}, field = {0};
+        dlzi_pb_str(&entry, 1, e->meta[i].key);
+        dlzi_pb_bytes(&entry, 2, e->meta[i].value, e->meta[i].vlen);
+        dlzi_pb_msg(&field, 14, &entry);
+        rc = dlzi_pb_failed(&field) ? dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory")
+                                    : out_write(e, field.p, field.len);
+        dlzi_pb_free(&entry);
+        dlzi_pb_free(&field);
+    }
+    return rc;
+}
+
 /* ---- closing --------------------------------------------------------------------- */
 
 int dlz_export_close(dlz_export *e) {
@@ -869,6 +923,9 @@ int dlz_export_close(dlz_export *e) {
         break;
     case DLZ_EXPORT_NPZ:
         rc = dlzi_zw_finish(&e->zw);
+        break;
+    case DLZ_EXPORT_ONNX:
+        rc = write_onnx(e);
         break;
     default:
         rc = e->nt == 1 ? DLZ_OK

@@ -820,6 +820,34 @@ int dlzi_zw_finish(dlzi_zw *zw);
 void dlzi_zw_cleanup(dlzi_zw *zw);
 
 /* ------------------------------------------------------------------------ */
+/* Protocol buffers encoder (onnx_pb.c): one growing buffer per message       */
+
+typedef struct dlzi_pb {
+    unsigned char *p;
+    size_t len, cap;
+    int oom; /* sticky: out of memory (or size overflow); later calls do nothing */
+} dlzi_pb;
+void dlzi_pb_free(dlzi_pb *b);
+int dlzi_pb_failed(const dlzi_pb *b);
+/* Appends bytes as they are. */
+void dlzi_pb_raw(dlzi_pb *b, const void *p, size_t n);
+/* int32, int64, enum and bool fields (varint). */
+void dlzi_pb_int(dlzi_pb *b, unsigned field, int64_t v);
+/* bytes, string and nested message fields (length-delimited). */
+void dlzi_pb_bytes(dlzi_pb *b, unsigned field, const void *p, size_t n);
+void dlzi_pb_str(dlzi_pb *b, unsigned field, const char *s);
+void dlzi_pb_msg(dlzi_pb *b, unsigned field, const dlzi_pb *child);
+/* float field (fixed32). */
+void dlzi_pb_float(dlzi_pb *b, unsigned field, float v);
+/* packed repeated int64 and float fields. */
+void dlzi_pb_ints(dlzi_pb *b, unsigned field, const int64_t *v, size_t n);
+void dlzi_pb_floats(dlzi_pb *b, unsigned field, const float *v, size_t n);
+
+/* ONNX graph of a model (onnx.c, model layer): the ModelProto of the archive
+   open in r, every failure described in err. */
+int dlzi_onnx_model(dlz_reader *r, dlzi_pb *model, dlzi_err *err);
+
+/* ------------------------------------------------------------------------ */
 /* Export (export.c), for the model layer                                    */
 
 /* Produces the array of a tensor when it is written: *out is a new array,
@@ -851,6 +879,11 @@ int dlzi_export_fail(dlz_export *e, int code, const char *fmt, ...) DLZI_PRINTF(
 /* Makes an open export failed with its current message (after something
    was written or staged that cannot be taken back); returns code. */
 int dlzi_export_abort(dlz_export *e, int code);
+/* ONNX export: takes the encoded ModelProto (without metadata_props), which
+   close writes followed by the metadata as ModelProto.metadata_props; one
+   model per file.  On success the buffer is the export's; on failure it is
+   freed. */
+int dlzi_export_put_onnx(dlz_export *e, dlzi_pb *model);
 /* Test hook: ZIP64 limits (dlzi_zw_set_zip64_limits()) of the .npz files
    this export opens from now on. */
 void dlzi_export_set_zip64_limits(dlz_export *e, uint64_t size, uint64_t count);

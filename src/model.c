@@ -680,6 +680,19 @@ int dlz_export_put_model(dlz_export *e, dlz_reader *r, unsigned flags) {
                                 "a .npy file holds one array: export a model to safetensors or "
                                 ".npz");
     }
+    if (format == DLZ_EXPORT_ONNX) {
+        if (flags != 0) {
+            return dlzi_export_fail(e, DLZ_EMISUSE,
+                                    "an ONNX export takes no flags (the network and its weights)");
+        }
+        dlzi_err err = {0};
+        dlzi_pb model;
+        rc = dlzi_onnx_model(r, &model, &err);
+        if (rc != DLZ_OK) {
+            return dlzi_export_fail(e, rc, "%s", err.msg);
+        }
+        return dlzi_export_put_onnx(e, &model);
+    }
     mexport *m = dlzi_calloc(1, sizeof *m);
     if (m == NULL) {
         return dlzi_export_fail(e, DLZ_ENOMEM, "out of memory");

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Extracts the C examples of README.md into files, so the tests compile them.
+"""Extracts the examples of README.md into files, so the tests compile or run them.
 
-Each example is a ```c block right after a line `<!-- example: NAME.c -->`.
-Usage: readme_examples.py README.md OUTDIR NAME.c [NAME.c ...]
+Each example is a ```c (or ```python) block right after a line
+`<!-- example: NAME -->`.
+Usage: readme_examples.py README.md OUTDIR NAME [NAME ...]
 """
 import re
 import sys
@@ -11,7 +12,7 @@ import sys
 def main():
     readme, outdir, names = sys.argv[1], sys.argv[2], sys.argv[3:]
     text = open(readme, encoding="utf-8").read()
-    found = dict(re.findall(r"<!-- example: (\S+) -->\n```c\n(.*?)```", text, re.S))
+    found = dict(re.findall(r"<!-- example: (\S+) -->\n```(?:c|python)\n(.*?)```", text, re.S))
     for name in names:
         if name not in found:
             sys.exit(f"README.md has no example {name}")

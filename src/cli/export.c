@@ -1,6 +1,7 @@
 /* export.c - "dlz export": the named parameters of a model archive (and, on
  * request, their updater state and the normalizer statistics) as a
- * safetensors file or a NumPy .npz archive, through the library's export
+ * safetensors file or a NumPy .npz archive, or the whole network as an ONNX
+ * model, through the library's export
  * (dlz_export_put_model(), which names the tensors and lays out the files;
  * see "Export" in dlz.h).  OUT is replaced atomically by the library.
  */
@@ -10,7 +11,7 @@
 #include <unistd.h>
 
 const char cli_export_usage[] =
-    "Usage: dlz export [--format safetensors|npz] [--with-updater]\n"
+    "Usage: dlz export [--format safetensors|npz|onnx] [--with-updater]\n"
     "                  [--with-normalizer] FILE OUT\n"
     "\n"
     "Writes every parameter of the model archive FILE as a tensor named LAYER/KEY\n"
@@ -28,18 +29,29 @@ const char cli_export_usage[] =
     "  npz           zip of NumPy .npy files (stored), for numpy.load(); the\n"
     "                entries are named LAYER/KEY.npy (BFLOAT16 is widened to\n"
     "                float32, which NumPy has no type for)\n"
+    "  onnx          the network itself as an ONNX model (opset 17) that ONNX\n"
+    "                Runtime runs, with the weights converted to ONNX's layouts;\n"
+    "                inputs and outputs keep DL4J's layouts (RNN [batch, features,\n"
+    "                time]); a FLOAT or DOUBLE model; a layer the export cannot\n"
+    "                translate exactly is an error naming it (--with-updater and\n"
+    "                --with-normalizer do not apply)\n"
     "\n"
     "Options:\n"
-    "  --format=safetensors|npz\n"
-    "                     output format; default: from OUT's suffix (.safetensors\n"
-    "                     or .npz)\n"
+    "  --format=safetensors|npz|onnx\n"
+    "                     output format; default: from OUT's suffix (.safetensors,\n"
+    "                     .npz or .onnx)\n"
     "  --with-updater     add each parameter's optimizer state as\n"
     "                     updater/LAYER/KEY/STATE (STATE as DL4J names it: m, v...)\n"
     "  --with-normalizer  add the normalizer's statistics as normalizer/FIELD or\n"
     "                     normalizer/FIELD/INDEX (mean, std, min, max, labelMean,\n"
     "                     featureMean/0, inputStats/1/mean ...) and its ranges\n"
     "                     (targetMin, targetMax, minRange ...) as 0-d float64\n"
-    "  -h, --help         show this help and exit\n";
+    "  -h, --help         show this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  dlz export model.zip model.safetensors\n"
+    "  dlz export --with-updater --format npz model.zip -  > tensors.npz\n"
+    "  dlz export --format onnx model.zip model.onnx\n";
 
 enum { FMT_NONE = -1 };
 
@@ -66,8 +78,10 @@ static int parse_format(cli_opts *o, export_opts *eo) {
         eo->format = DLZ_EXPORT_SAFETENSORS;
     } else if (strcmp(v, "npz") == 0) {
         eo->format = DLZ_EXPORT_NPZ;
+    } else if (strcmp(v, "onnx") == 0) {
+        eo->format = DLZ_EXPORT_ONNX;
     } else {
-        return cli_usage_error("export", "unknown format '%s' (safetensors or npz)", v);
+        return cli_usage_error("export", "unknown format '%s' (safetensors, npz or onnx)", v);
     }
     return CLI_EXIT_OK;
 }
@@ -120,10 +134,16 @@ static int parse_options(int argc, char **argv, export_opts *eo) {
             eo->format = DLZ_EXPORT_SAFETENSORS;
         } else if (ends_with(eo->out, ".npz")) {
             eo->format = DLZ_EXPORT_NPZ;
+        } else if (ends_with(eo->out, ".onnx")) {
+            eo->format = DLZ_EXPORT_ONNX;
         } else {
-            return cli_usage_error("export", "--format is needed (safetensors or npz): OUT "
-                                             "does not end in .safetensors or .npz");
+            return cli_usage_error("export", "--format is needed (safetensors, npz or onnx): "
+                                             "OUT does not end in .safetensors, .npz or .onnx");
         }
+    }
+    if (eo->format == DLZ_EXPORT_ONNX && (eo->with_updater || eo->with_normalizer)) {
+        return cli_usage_error("export", "--with-updater and --with-normalizer do not apply to "
+                                         "an ONNX export");
     }
     return CLI_EXIT_OK;
 }
