@@ -294,8 +294,8 @@ check "export without OUT: exit 2" usage_error
 run export "$Z" "$T/o/x.bin"
 check "export without --format to an unknown suffix: exit 2, no OUT" \
     eval 'usage_error && [ ! -e "$T/o/x.bin" ]'
-run export --format=onnx "$Z" "$T/o/x.npz"
-check "export --format=onnx: exit 2" usage_error
+run export --format=tflite "$Z" "$T/o/x.npz"
+check "export --format=tflite (unknown): exit 2" usage_error
 run export --format "$Z"
 check "export --format without a value: exit 2" usage_error
 run export --with-updater=yes "$Z" "$T/o/x.npz"
