@@ -182,12 +182,14 @@ def _flat(a):
 
 
 def _open(source, limits=None):
-    """Opens a path, a binary file object or bytes as an extension Archive."""
+    """Opens a path (str or os.PathLike), a binary file object or the bytes
+    of a file (bytes, bytearray, memoryview) as an extension Archive."""
     lim = list(limits.items()) if limits else None
-    if isinstance(source, (str, bytes, os.PathLike)):
+    if isinstance(source, (str, os.PathLike)):
         return _dlz.open_archive(os.fspath(source), "path", lim)
-    if isinstance(source, (bytearray, memoryview)):
-        return _dlz.open_archive(bytes(source), "memory", lim)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _dlz.open_archive(source if isinstance(source, bytes) else bytes(source),
+                                 "memory", lim)
     fileno = getattr(source, "fileno", None)
     if fileno is not None:
         try:
@@ -221,7 +223,7 @@ def _open(source, limits=None):
 
 def _target(target):
     """(path or None, file object or None) for a save target."""
-    if isinstance(target, (str, bytes, os.PathLike)):
+    if isinstance(target, (str, os.PathLike)):
         return os.fspath(target), None
     if hasattr(target, "write"):
         return None, target
