@@ -58,6 +58,13 @@ static PyObject *set_error_factory(PyObject *self, PyObject *f) {
     Py_RETURN_NONE;
 }
 
+/* Bytes the library handed over (released here, also on failure). */
+static PyObject *take_bytes(void *buf, size_t len) {
+    PyObject *r = PyBytes_FromStringAndSize(buf, (Py_ssize_t)len);
+    dlz_free(buf);
+    return r;
+}
+
 /* Copies a handle's message (valid only until the next call on it). */
 static void keep_msg(char *dst, const char *src) {
     snprintf(dst, ERRLEN, "%s", src != NULL ? src : "");
@@ -581,9 +588,7 @@ static PyObject *py_value_encode(PyObject *self, PyObject *tree) {
     if (rc != DLZ_OK) {
         return raise_code(rc, err, 0);
     }
-    PyObject *r = PyBytes_FromStringAndSize(bytes, (Py_ssize_t)len);
-    dlz_free(bytes);
-    return r;
+    return take_bytes(bytes, len);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -638,9 +643,7 @@ static PyObject *norm_encode(NormalizerObject *o, PyObject *unused) {
     if (rc != DLZ_OK) {
         return raise_code(rc, err, 0);
     }
-    PyObject *r = PyBytes_FromStringAndSize(bytes, (Py_ssize_t)len);
-    dlz_free(bytes);
-    return r;
+    return take_bytes(bytes, len);
 }
 
 static PyObject *norm_info(NormalizerObject *o, PyObject *unused) {
@@ -1059,17 +1062,26 @@ static PyObject *params_info(ParamsObject *o, PyObject *unused) {
                          (long long)dlz_params_total(o->p));
 }
 
-/* check(coefficients Array or None) */
-static PyObject *params_check(ParamsObject *o, PyObject *ao) {
+/* check(coefficients or None), updater_check(state or None): the lengths
+   the table expects. */
+static PyObject *params_check_either(ParamsObject *o, PyObject *ao, int updater) {
     const dlz_array *a = NULL;
     if (ao != Py_None && (a = as_array(ao)) == NULL) {
         return NULL;
     }
-    int rc = dlz_params_check(o->p, a);
+    int rc = updater ? dlz_params_updater_check(o->p, a) : dlz_params_check(o->p, a);
     if (rc != DLZ_OK) {
         return raise_code(rc, dlz_params_errmsg(o->p), 0);
     }
     Py_RETURN_NONE;
+}
+
+static PyObject *params_check(ParamsObject *o, PyObject *ao) {
+    return params_check_either(o, ao, 0);
+}
+
+static PyObject *params_updater_check(ParamsObject *o, PyObject *ao) {
+    return params_check_either(o, ao, 1);
 }
 
 /* updater() -> (total, [blocks]) where a block is (updater, first_param,
@@ -1109,19 +1121,6 @@ static PyObject *params_updater(ParamsObject *o, PyObject *unused) {
         return NULL;
     }
     return Py_BuildValue("(LN)", (long long)dlz_params_updater_total(o->p), l);
-}
-
-/* updater_check(state Array or None) */
-static PyObject *params_updater_check(ParamsObject *o, PyObject *ao) {
-    const dlz_array *a = NULL;
-    if (ao != Py_None && (a = as_array(ao)) == NULL) {
-        return NULL;
-    }
-    int rc = dlz_params_updater_check(o->p, a);
-    if (rc != DLZ_OK) {
-        return raise_code(rc, dlz_params_errmsg(o->p), 0);
-    }
-    Py_RETURN_NONE;
 }
 
 /* extract_state(i, k, state Array, order) -> Array */
@@ -1431,9 +1430,7 @@ static PyObject *archive_read_raw(ArchiveObject *o, PyObject *arg) {
     if (rc != DLZ_OK) {
         return raise_code(rc, msg, sys);
     }
-    PyObject *r = PyBytes_FromStringAndSize(buf, (Py_ssize_t)len);
-    dlz_free(buf);
-    return r;
+    return take_bytes(buf, len);
 }
 
 /* read_normalizer() -> Normalizer or None (decoded with the reader's
