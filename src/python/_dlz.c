@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dlz.h"
 
@@ -1228,10 +1229,6 @@ static PyObject *py_open_archive(PyObject *self, PyObject *args) {
     o->lock = PyThread_allocate_lock();
     PyObject *path = NULL;
     int fd = -1;
-    if (o->lock == NULL) {
-        Py_DECREF(o);
-        return raise_code(DLZ_ENOMEM, NULL, 0);
-    }
     if (strcmp(how, "path") == 0) {
         if (!PyUnicode_FSConverter(src, &path)) {
             Py_DECREF(o);
@@ -1256,8 +1253,11 @@ static PyObject *py_open_archive(PyObject *self, PyObject *args) {
         o->memory = src;
         Py_INCREF(src);
     }
-    o->r = dlz_reader_new();
+    o->r = o->lock != NULL ? dlz_reader_new() : NULL;
     if (o->r == NULL) {
+        if (fd >= 0) {
+            close(fd);
+        }
         Py_XDECREF(path);
         Py_DECREF(o);
         return raise_code(DLZ_ENOMEM, NULL, 0);
@@ -1278,6 +1278,9 @@ static PyObject *py_open_archive(PyObject *self, PyObject *args) {
             }
         }
         if (seq == NULL) {
+            if (fd >= 0) {
+                close(fd); /* owned from the call on, as by the library */
+            }
             Py_XDECREF(path);
             Py_DECREF(o);
             return NULL;
