@@ -14,12 +14,13 @@ Dense layers (1000 inputs, three tanh hidden layers of equal width, 10
 softmax outputs), SIZE (default 25000000, environment) parameters, Adam
 state, every entry deflated at level 6 as DL4J's writeModel does.
 
-Cases, best of RUNS (default 5) runs, ROUNDS (default 3) rounds that
-alternate the C and the Python side:
+Cases, best of RUNS (default 5) runs in each of ROUNDS (default 3)
+rounds, the C and the Python side taking turns to go first:
   - C restore_no_updater / restore_with_updater: dlz_bench's (open,
-    coefficients [and updater state], free);
-  - py load: dlz.load(path) (open, configuration, coefficients), then
-    the model is closed and freed;
+    coefficients [and updater state], reader freed; the arrays are freed
+    after the clock stops);
+  - py load: dlz.load(path) (open, configuration, entries, coefficients),
+    then the model is closed and freed, arrays included, within the time;
   - py load + updater: dlz.load(path, updater=True);
   - py load + params: dlz.load(path) and the mapping of every parameter
     (views).
@@ -141,10 +142,15 @@ def main():
           (archive, os.path.getsize(archive), n, "FLOAT", u))
     c, py = {}, {}
     for r in range(rounds):
-        for k, v in c_side(dlz_bench, archive, runs).items():
-            c[k] = min(c.get(k, 1e30), v)
-        for k, v in py_side(archive, runs).items():
-            py[k] = min(py.get(k, 1e30), v)
+        # the side that goes first alternates, so that neither is favoured
+        # by the page cache or by the load of the machine
+        for side in ((0, 1) if r % 2 == 0 else (1, 0)):
+            if side == 0:
+                for k, v in c_side(dlz_bench, archive, runs).items():
+                    c[k] = min(c.get(k, 1e30), v)
+            else:
+                for k, v in py_side(archive, runs).items():
+                    py[k] = min(py.get(k, 1e30), v)
     rows = [("load, no updater", "restore_no_updater", "py_load"),
             ("load + updater", "restore_with_updater", "py_load_updater"),
             ("load, no updater, + params mapping", "restore_no_updater", "py_load_params")]

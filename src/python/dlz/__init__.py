@@ -586,6 +586,7 @@ class Model:
         self.coefficients = _flat(_to_numpy(self._coef))
         self._updater_asked = updater
         self._updater = archive.read("updater") if updater else None
+        self._updater_state = None
         self._object_keys = keys
         self._table = None
         self._params = None
@@ -663,9 +664,11 @@ class Model:
                               "dlz.load(..., updater=True)", -1)
         if self._updater is None:
             return None
-        t = self._get_table()
-        t.updater_check(self._updater)
-        return UpdaterState(_flat(_to_numpy(self._updater)), self._updater, t)
+        if self._updater_state is None:
+            t = self._get_table()
+            t.updater_check(self._updater)
+            self._updater_state = UpdaterState(_flat(_to_numpy(self._updater)), self._updater, t)
+        return self._updater_state
 
     # normalizer and objects -------------------------------------------
     @property
