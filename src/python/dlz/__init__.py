@@ -254,7 +254,7 @@ class LayerInfo(NamedTuple):
     """One layer (MultiLayerNetwork) or vertex (ComputationGraph)."""
     name: str
     layer_name: object
-    index: int
+    layer_index: int
     type: str
     class_name: object
     first_param: int
