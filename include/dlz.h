@@ -41,7 +41,8 @@
  *   4. dlz_editor_commit() or dlz_editor_commit_to();
  *   5. dlz_editor_free()                     - NULL-safe; discards staged changes
  *
- * Exporting tensors (safetensors, NumPy .npz and .npy), in order:
+ * Exporting tensors (safetensors, NumPy .npz and .npy; one array as a bare
+ * ND4J array file), in order:
  *   1. dlz_export_new(); 2. dlz_export_open_path() / _FILE() / _fd() /
  *      _memory() / _io() with the format;
  *   3. dlz_export_put(), dlz_export_put_model(), dlz_export_set_metadata();
@@ -2089,6 +2090,14 @@ DLZ_API int dlz_network_set_input_shape(dlz_network *n, size_t i, const dlz_net_
  *    translated exactly fails with DLZ_EUNSUPPORTED and a message naming the
  *    layer.  dlz_export_put() is refused (DLZ_EMISUSE); metadata go into
  *    ModelProto.metadata_props.  One model per file.
+ *  - DLZ_EXPORT_ND4J, DLZ_EXPORT_ND4J_JAVACPP: one bare ND4J array file, the
+ *    file Nd4j.write() writes and dlz_reader_open_path() reads back as
+ *    DLZ_KIND_ARRAY: exactly one array of any data type (JAVACPP: FLOAT,
+ *    DOUBLE and HALF), written by dlz_export_put() as a dense 'c' record of
+ *    its own shape, in big-endian byte order as ND4J writes it (the name is
+ *    not written and may be NULL).  Unlike the other formats it is not
+ *    a tensor file for other frameworks but the array record of the
+ *    coefficients entries (dlz-format(5)).
  * .npy data (in .npy and .npz files) follows a version 1.0 header padded to
  * a multiple of 64 bytes, with fortran_order False.
  *
@@ -2110,7 +2119,13 @@ typedef enum dlz_export_format {
     DLZ_EXPORT_SAFETENSORS = 0, /**< safetensors: JSON header, then the data */
     DLZ_EXPORT_NPZ = 1,         /**< NumPy .npz: a zip of stored .npy members */
     DLZ_EXPORT_NPY = 2,         /**< one NumPy .npy file of exactly one array */
-    DLZ_EXPORT_ONNX = 3         /**< an ONNX model: the network and its weights */
+    DLZ_EXPORT_ONNX = 3,        /**< an ONNX model: the network and its weights */
+    /** one bare ND4J array file (Nd4j.write), a MIXED_DATA_TYPES record:
+        DL4J 1.0.0-beta4 and later.  @since 0.1.0 */
+    DLZ_EXPORT_ND4J = 4,
+    /** one bare ND4J array file, a JAVACPP record (FLOAT, DOUBLE and HALF
+        only): every DL4J.  @since 0.1.0 */
+    DLZ_EXPORT_ND4J_JAVACPP = 5
 } dlz_export_format;
 
 /** A new export, or NULL when out of memory. @since 0.1.0 */
@@ -2147,10 +2162,12 @@ DLZ_API DLZ_NODISCARD int dlz_export_open_io(dlz_export *e, dlz_export_format fo
  * Adds array @p a (any data type the format holds, any shape and strides,
  * rank 0 and empty arrays included) as tensor @p name: staged, borrowed
  * until close, for safetensors; written at once, and only read during the
- * call, for .npz and .npy (see above).
+ * call, for .npz, .npy and ND4J array files (see above).
  * @return DLZ_OK; DLZ_EMISUSE (not open or failed, NULL array, a bad or
- *         repeated name, a second array for .npy); DLZ_EUNSUPPORTED (a data
- *         type the format cannot hold: BFLOAT16 in .npz and .npy);
+ *         repeated name, a second array for .npy or an ND4J array file);
+ *         DLZ_EUNSUPPORTED (a data type the format cannot hold: BFLOAT16
+ *         in .npz and .npy, other than FLOAT, DOUBLE and HALF in a JAVACPP
+ *         record); DLZ_ELIMIT (a JAVACPP record beyond its 32-bit fields);
  *         DLZ_EIO; DLZ_ELIMIT (memory output beyond SIZE_MAX); DLZ_ENOMEM.
  * @since 0.1.0
  */
@@ -2162,7 +2179,8 @@ DLZ_API int dlz_export_put(dlz_export *e, const char *name, const dlz_array *a);
  * Metadata go into the header's "__metadata__" object, in the order the
  * keys were first set; without any, the header has no "__metadata__".
  * @return DLZ_OK; DLZ_EMISUSE (not open or failed, NULL, not UTF-8);
- *         DLZ_EUNSUPPORTED (a .npz or .npy export: those have no metadata);
+ *         DLZ_EUNSUPPORTED (a .npz, .npy or ND4J export: those have no
+ *         metadata);
  *         DLZ_ENOMEM.  @since 0.1.0
  */
 DLZ_API int dlz_export_set_metadata(dlz_export *e, const char *key, const char *value);
@@ -2174,7 +2192,7 @@ DLZ_API int dlz_export_set_metadata(dlz_export *e, const char *key, const char *
 
 /**
  * Exports the model archive open in @p r, as "dlz export" does, to a
- * safetensors or .npz export (DLZ_EMISUSE for .npy):
+ * safetensors or .npz export (DLZ_EMISUSE for .npy and ND4J array files):
  *  - every parameter of the table (dlz_reader_read_params()) as
  *    "<layer>/<key>" (dlz_param_info.name: "0/W", "dense1/b"), in table
  *    order, with DL4J's shape and the coefficients' data type;
@@ -2206,7 +2224,7 @@ DLZ_API int dlz_export_set_metadata(dlz_export *e, const char *key, const char *
  * it comes from reading @p r; dlz_export_syserr() is nonzero only for
  * failures of the output.
  * @return DLZ_OK; DLZ_EMISUSE (not open or failed, bad flags, a bare array
- *         file, .npy); DLZ_ENOTFOUND (see above); DLZ_EUNSUPPORTED (two
+ *         file, .npy, ND4J); DLZ_ENOTFOUND (see above); DLZ_EUNSUPPORTED (two
  *         tensors would have one name, a normalizer without statistics);
  *         the codes of the reader, dlz_params_check(),
  *         dlz_params_updater_check() and dlz_export_put().  @since 0.1.0
@@ -2217,7 +2235,8 @@ DLZ_API int dlz_export_put_model(dlz_export *e, dlz_reader *r, unsigned flags);
  * Finishes the file: writes the staged safetensors tensors, or the zip
  * directory, flushes, and commits a path target (fsync, rename, fsync of
  * the directory) or closes an owned stream.  On failure a path target is
- * untouched.  A .npy export needs its array (DLZ_EMISUSE otherwise).
+ * untouched.  A .npy or ND4J export needs its array (DLZ_EMISUSE
+ * otherwise).
  * Afterwards the borrowed arrays are no longer used and the export is
  * closed, whatever the result.
  * @return DLZ_OK; DLZ_EMISUSE (not open, .npy without an array); the first

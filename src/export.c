@@ -1,5 +1,6 @@
 /* export.c - dlz_export: arrays as named tensors in a safetensors file, a
- * NumPy .npz archive or one NumPy .npy file.
+ * NumPy .npz archive or one NumPy .npy file, or one array as a bare ND4J
+ * array file (the record of array.c, as Nd4j.write writes it).
  *
  * This file knows nothing of model archives (dlz_export_put_model() in
  * model.c feeds it).  Every tensor is written in row-major order of its
@@ -193,10 +194,26 @@ int dlzi_export_format(const dlz_export *e) {
 }
 
 static const char *format_name(dlz_export_format f) {
-    return f == DLZ_EXPORT_SAFETENSORS ? "safetensors"
-           : f == DLZ_EXPORT_NPZ       ? ".npz"
-           : f == DLZ_EXPORT_ONNX      ? "ONNX"
-                                       : ".npy";
+    switch (f) {
+    case DLZ_EXPORT_SAFETENSORS:
+        return "safetensors";
+    case DLZ_EXPORT_NPZ:
+        return ".npz";
+    case DLZ_EXPORT_NPY:
+        return ".npy";
+    case DLZ_EXPORT_ONNX:
+        return "ONNX";
+    case DLZ_EXPORT_ND4J:
+        return "ND4J array";
+    case DLZ_EXPORT_ND4J_JAVACPP:
+        return "JAVACPP ND4J array";
+    }
+    return "?";
+}
+
+/* Formats that hold exactly one unnamed array. */
+static int single_array(dlz_export_format f) {
+    return f == DLZ_EXPORT_NPY || f == DLZ_EXPORT_ND4J || f == DLZ_EXPORT_ND4J_JAVACPP;
 }
 
 int dlzi_export_check_open(dlz_export *e, const char *what) {
@@ -224,7 +241,8 @@ static int before_open(dlz_export *e, dlz_export_format format) {
     dlzi_err_clear(&e->err);
     clear_memory(e);
     if (format != DLZ_EXPORT_SAFETENSORS && format != DLZ_EXPORT_NPZ && format != DLZ_EXPORT_NPY &&
-        format != DLZ_EXPORT_ONNX) {
+        format != DLZ_EXPORT_ONNX && format != DLZ_EXPORT_ND4J &&
+        format != DLZ_EXPORT_ND4J_JAVACPP) {
         return dlzi_err_set(&e->err, DLZ_EMISUSE, "unknown export format %d", (int)format);
     }
     return DLZ_OK;
@@ -400,8 +418,26 @@ static const char *npy_descr(dlz_dtype t) {
     return NULL;
 }
 
+/* ND4J records hold every type; JAVACPP ones only those DL4J before
+   1.0.0-beta4 reads (as the writer's JAVACPP generation). */
+static const char *nd4j_type(dlz_export_format f, dlz_dtype t) {
+    if (f == DLZ_EXPORT_ND4J_JAVACPP && t != DLZ_DTYPE_FLOAT && t != DLZ_DTYPE_DOUBLE &&
+        t != DLZ_DTYPE_HALF) {
+        return NULL;
+    }
+    return dlz_dtype_name(t);
+}
+
 static const char *type_code(dlz_export_format f, dlz_dtype t) {
-    return f == DLZ_EXPORT_SAFETENSORS ? safetensors_dtype(t) : npy_descr(t);
+    switch (f) {
+    case DLZ_EXPORT_SAFETENSORS:
+        return safetensors_dtype(t);
+    case DLZ_EXPORT_ND4J:
+    case DLZ_EXPORT_ND4J_JAVACPP:
+        return nd4j_type(f, t);
+    default:
+        return npy_descr(t);
+    }
 }
 
 /* ---- names ------------------------------------------------------------------ */
@@ -416,10 +452,11 @@ int dlzi_export_check(dlz_export *e, const char *name, dlz_dtype dtype) {
                             "an ONNX file is written from a model (dlz_export_put_model()), not "
                             "from single tensors");
     }
-    if (e->format == DLZ_EXPORT_NPY) {
+    if (single_array(e->format)) {
         if (e->nt > 0) {
             return dlzi_err_set(&e->err, DLZ_EMISUSE,
-                                "a .npy file holds one array, and this one has it already");
+                                "%s holds one array, and this one has it already",
+                                e->format == DLZ_EXPORT_NPY ? "a .npy file" : "an ND4J array file");
         }
     } else {
         size_t len = name != NULL ? strlen(name) : 0, bad;
@@ -449,7 +486,9 @@ int dlzi_export_check(dlz_export *e, const char *name, dlz_dtype dtype) {
         return dlzi_err_set(
             &e->err, DLZ_EUNSUPPORTED, "tensor '%s': data type %s cannot be exported to %s%s",
             name != NULL ? name : "", tn != NULL ? tn : "(unknown)", format_name(e->format),
-            dtype == DLZ_DTYPE_BFLOAT16 ? " (NumPy has no bfloat16)" : "");
+            e->format == DLZ_EXPORT_ND4J_JAVACPP ? " (DL4J before 1.0.0-beta4 cannot read it)"
+            : dtype == DLZ_DTYPE_BFLOAT16        ? " (NumPy has no bfloat16)"
+                                                 : "");
     }
     return DLZ_OK;
 }
@@ -576,6 +615,19 @@ static int write_now(dlz_export *e, const xtensor *t, int *wrote) {
     const dlz_array *a;
     int rc = tensor_array(e, t, &hold, &a);
     if (rc != DLZ_OK) {
+        return rc;
+    }
+    if (e->format == DLZ_EXPORT_ND4J || e->format == DLZ_EXPORT_ND4J_JAVACPP) {
+        dlz_generation gen = e->format == DLZ_EXPORT_ND4J ? DLZ_GEN_MIXED : DLZ_GEN_JAVACPP;
+        uint64_t size;
+        /* Refusals (a JAVACPP record too large for its 32-bit fields) come
+           before the first byte. */
+        rc = dlzi_array_encoded_size(a, gen, 0, &size, &e->err);
+        if (rc == DLZ_OK) {
+            *wrote = 1;
+            rc = dlzi_array_encode(a, gen, 0, out_emit, e, &e->err);
+        }
+        dlz_array_free(hold);
         return rc;
     }
     unsigned char head[NPY_HEADER_MAX + 128];
@@ -928,10 +980,11 @@ int dlz_export_close(dlz_export *e) {
         rc = write_onnx(e);
         break;
     default:
-        rc = e->nt == 1 ? DLZ_OK
-                        : dlzi_err_set(&e->err, DLZ_EMISUSE,
-                                       "dlz_export_close: a .npy file needs its array; none was "
-                                       "put");
+        rc = e->nt == 1
+                 ? DLZ_OK
+                 : dlzi_err_set(&e->err, DLZ_EMISUSE,
+                                "dlz_export_close: %s needs its array; none was put",
+                                e->format == DLZ_EXPORT_NPY ? "a .npy file" : "an ND4J array file");
         break;
     }
     if (rc == DLZ_OK && e->format != DLZ_EXPORT_NPZ) {

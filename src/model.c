@@ -675,10 +675,10 @@ int dlz_export_put_model(dlz_export *e, dlz_reader *r, unsigned flags) {
         return dlzi_export_fail(e, DLZ_EMISUSE, "dlz_export_put_model: %s",
                                 r == NULL ? "NULL reader" : "unknown flags");
     }
-    if (format == DLZ_EXPORT_NPY) {
+    if (format != DLZ_EXPORT_SAFETENSORS && format != DLZ_EXPORT_NPZ) {
         return dlzi_export_fail(e, DLZ_EMISUSE,
-                                "a .npy file holds one array: export a model to safetensors or "
-                                ".npz");
+                                "%s holds one array: export a model to safetensors or .npz",
+                                format == DLZ_EXPORT_NPY ? "a .npy file" : "an ND4J array file");
     }
     if (format == DLZ_EXPORT_ONNX) {
         if (flags != 0) {

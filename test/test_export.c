@@ -4,7 +4,9 @@
  * the 64 KiB chunks), through every kind of output, read back by NumPy and
  * the safetensors package (export_check.py arrays); a ZIP64 .npz forced by
  * lowered limits; refused puts, I/O failures and allocation failures, with
- * path targets left as they were and no temporary file behind.
+ * path targets left as they were and no temporary file behind; bare ND4J
+ * array files byte-identical to the records DL4J wrote (coefficients of the
+ * fixtures, Nd4j.write files of the corpus).
  *
  * Arguments: PYTHON EXPORT_CHECK_PY (without them the read-back is skipped).
  * Values: element i (row-major index) of a tensor with seed s holds the
@@ -791,6 +793,114 @@ static void test_model(void **state) {
     dlz_array_free(x);
 }
 
+/* Exports @p a as an ND4J array file in memory; *out is a copy (free()). */
+static unsigned char *nd4j_bytes(dlz_export *e, dlz_export_format f, const dlz_array *a,
+                                 size_t *len) {
+    TU_OK_X(e, dlz_export_open_memory(e, f));
+    TU_OK_X(e, dlz_export_put(e, NULL, a));
+    TU_OK_X(e, dlz_export_close(e));
+    const void *buf;
+    TU_OK_X(e, dlz_export_memory(e, &buf, len));
+    unsigned char *copy = malloc(*len + 1);
+    assert_non_null(copy);
+    memcpy(copy, buf, *len);
+    return copy;
+}
+
+/* DL4J's own records are the reference: the coefficients.bin entries of the
+   fixtures (ModelSerializer writes them with Nd4j.write) and the bare
+   Nd4j.write files of the corpus come out byte for byte. */
+static void test_nd4j(void **state) {
+    (void)state;
+    dlz_export *e = dlz_export_new();
+    assert_non_null(e);
+    const char *versions[] = {"1.0.0-M2.1", "1.0.0-beta7"};
+    const char *names[] = {"mln-dense-adam-float.zip", "mln-cnn-bn-nesterovs-double.zip",
+                           "mln-dense-rmsprop-half.zip", "cg-merge-adam-float.zip"};
+    const char *root = getenv("DLZ_SOURCE_ROOT");
+    for (size_t v = 0; v < 2; v++) {
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/fixtures/dl4j-%s/%s", root ? root : "..", versions[v],
+                     names[k]);
+            dlz_reader *r = dlz_reader_new();
+            TU_OK_R(r, dlz_reader_open_path(r, path));
+            void *raw;
+            size_t rawlen, len;
+            TU_OK_R(r, dlz_reader_read_entry(r, "coefficients.bin", &raw, &rawlen));
+            dlz_array *c;
+            TU_OK_R(r, dlz_reader_read_coefficients(r, &c));
+            unsigned char *got = nd4j_bytes(e, DLZ_EXPORT_ND4J, c, &len);
+            assert_int_equal(len, rawlen);
+            assert_memory_equal(got, raw, len);
+            free(got);
+            /* JAVACPP: read back with the same values and type. */
+            got = nd4j_bytes(e, DLZ_EXPORT_ND4J_JAVACPP, c, &len);
+            dlz_reader *r2 = dlz_reader_new();
+            TU_OK_R(r2, dlz_reader_open_memory(r2, got, len));
+            assert_int_equal(dlz_reader_kind(r2), DLZ_KIND_ARRAY);
+            dlz_array *back;
+            TU_OK_R(r2, dlz_reader_read_array(r2, &back));
+            assert_int_equal(dlz_array_generation(back), DLZ_GEN_JAVACPP);
+            assert_int_equal(dlz_array_dtype(back), dlz_array_dtype(c));
+            assert_int_equal(dlz_array_length(back), dlz_array_length(c));
+            assert_memory_equal(dlz_array_cdata(back), dlz_array_cdata(c), dlz_array_nbytes(c));
+            dlz_array_free(back);
+            dlz_reader_free(r2);
+            free(got);
+            dlz_array_free(c);
+            dlz_free(raw);
+            dlz_reader_free(r);
+        }
+    }
+    const char *corpus[] = {"dl4j/100b6/CustomLayerExample_Input_100b6_float.bin",
+                            "dl4j/100b6/CustomLayerExample_Output_100b6_double.bin",
+                            "dl4j/100b6/CustomLayerExample_Input_100b6_half.bin",
+                            "dl4j/100b4/SyntheticCNN_Input_100b4.bin"};
+    for (size_t k = 0; tu_corpus_dir() != NULL && k < sizeof corpus / sizeof corpus[0]; k++) {
+        size_t rawlen, len;
+        unsigned char *raw = tu_read_file(tu_corpus_path(corpus[k]), &rawlen);
+        if (raw == NULL) {
+            continue;
+        }
+        dlz_reader *r = dlz_reader_new();
+        TU_OK_R(r, dlz_reader_open_memory(r, raw, rawlen));
+        dlz_array *a;
+        TU_OK_R(r, dlz_reader_read_array(r, &a));
+        if (dlz_array_order(a) == 'c') {
+            unsigned char *got = nd4j_bytes(e, DLZ_EXPORT_ND4J, a, &len);
+            assert_int_equal(len, rawlen);
+            assert_memory_equal(got, raw, len);
+            free(got);
+        }
+        dlz_array_free(a);
+        dlz_reader_free(r);
+        free(raw);
+    }
+
+    /* One array per file, of a type the record can hold. */
+    int64_t shape[2] = {2, 3};
+    dlz_array *x, *y;
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_INT, 2, shape, 'c', &x, NULL, 0), DLZ_OK);
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, shape, 'f', &y, NULL, 0), DLZ_OK);
+    TU_OK_X(e, dlz_export_open_memory(e, DLZ_EXPORT_ND4J_JAVACPP));
+    expect(e, dlz_export_put(e, NULL, x), DLZ_EUNSUPPORTED, "DL4J before 1.0.0-beta4");
+    expect(e, dlz_export_close(e), DLZ_EMISUSE, "needs its array");
+    TU_OK_X(e, dlz_export_open_memory(e, DLZ_EXPORT_ND4J));
+    TU_OK_X(e, dlz_export_put(e, "ignored", x));
+    expect(e, dlz_export_put(e, NULL, y), DLZ_EMISUSE, "holds one array");
+    expect(e, dlz_export_set_metadata(e, "k", "v"), DLZ_EUNSUPPORTED, "no metadata");
+    TU_OK_X(e, dlz_export_close(e));
+    dlz_reader *r = dlz_reader_new();
+    TU_OK_R(r, dlz_reader_open_path(r, fixture("mln-dense-adam-float.zip")));
+    TU_OK_X(e, dlz_export_open_memory(e, DLZ_EXPORT_ND4J));
+    expect(e, dlz_export_put_model(e, r, 0), DLZ_EMISUSE, "holds one array");
+    dlz_reader_free(r);
+    dlz_export_free(e);
+    dlz_array_free(x);
+    dlz_array_free(y);
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3) {
         python_exe = argv[1];
@@ -802,6 +912,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_failures_keep_target),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_model),
+        cmocka_unit_test(test_nd4j),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
