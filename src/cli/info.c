@@ -277,18 +277,32 @@ static int put_updater_presence(const info_opts *o, dlz_reader *r, json_t *root)
    is described by its header: {"type", ["class",] "size", "error"}; info
    still succeeds. */
 static int put_normalizer(info_opts *o, dlz_reader *r, json_t *root) {
+    /* Decoded as it is read (its bytes are never all in memory); the bytes
+       are read only to describe a normalizer that does not decode. */
     void *buf = NULL;
     size_t len = 0;
-    int rc = dlz_reader_read_normalizer_raw(r, &buf, &len);
+    char err[512] = "";
+    dlz_normalizer *n = NULL;
+    int rc = dlz_reader_read_normalizer(r, &n);
     if (rc == DLZ_ENOTFOUND) {
         return put(root, "normalizer", json_null()) == 0 ? 0 : oom(o);
     }
-    if (rc != DLZ_OK) {
-        return reader_failed(o, r);
+    for (int64_t i = 0; i < dlz_reader_entry_count(r); i++) {
+        dlz_entry_info e;
+        if (dlz_reader_entry_info(r, i, &e) == DLZ_OK && strcmp(e.name, "normalizer.bin") == 0) {
+            len = (size_t)e.size;
+        }
     }
-    char err[512] = "";
-    dlz_normalizer *n = NULL;
-    rc = dlz_normalizer_decode(buf, len, &n, err, sizeof err);
+    if (rc != DLZ_OK && rc != DLZ_ENOMEM) {
+        snprintf(err, sizeof err, "%s", dlz_reader_errmsg(r));
+        int raw = dlz_reader_read_normalizer_raw(r, &buf, &len);
+        if (raw != DLZ_OK) {
+            return reader_failed(o, r); /* damaged, not only undecodable */
+        }
+        /* The reader's message starts with the entry's name. */
+        const char *p = strncmp(err, "normalizer.bin: ", 16) == 0 ? err + 16 : err;
+        memmove(err, p, strlen(p) + 1);
+    }
     json_t *obj = NULL;
     int bad = 0;
     if (rc == DLZ_OK) {
