@@ -201,9 +201,15 @@ static staged_object *find_staged(dlz_editor *e, const char *key) {
     return i != SIZE_MAX ? &e->objs[i] : NULL;
 }
 
+/* 1 if the archive has objects/<key>, 0 if not, -1 when out of memory
+   (the error is set). */
 static int has_object(dlz_editor *e, const char *key) {
     char *name = dlzi_object_entry_name(key);
-    int found = name != NULL && dlz_reader_has_entry(e->r, name) == DLZ_OK;
+    if (name == NULL) {
+        dlzi_err_set(&e->err, DLZ_ENOMEM, "out of memory");
+        return -1;
+    }
+    int found = dlz_reader_has_entry(e->r, name) == DLZ_OK;
     dlzi_free(name);
     return found;
 }
@@ -277,7 +283,11 @@ int dlz_editor_remove_object(dlz_editor *e, const char *key) {
         return dlzi_err_set(&e->err, DLZ_EMISUSE, "NULL key");
     }
     staged_object *s = find_staged(e, key);
-    if (!has_object(e, key) && (s == NULL || s->remove)) {
+    int has = has_object(e, key);
+    if (has < 0) {
+        return DLZ_ENOMEM;
+    }
+    if (!has && (s == NULL || s->remove)) {
         return dlzi_err_set(&e->err, DLZ_ENOTFOUND, "no object '%s' to remove", key);
     }
     return stage_object(e, key, NULL, 0, 1);

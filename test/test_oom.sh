@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Out of memory is an error, never a crash or a lie (TAP).
 #
-# For each of `info`, `convert`, `objects put`, `normalizer set` and
-# `strip-updater`, the tool runs once per allocation it makes, with exactly
+# For each of `info`, `convert`, `objects put`, `objects rm`, `normalizer
+# set`, `normalizer rm`, `strip-updater` and `check`, the tool runs once per allocation it makes, with exactly
 # that allocation failing (test/oom/failmalloc.c, preloaded; in a sanitizer
 # build in front of AddressSanitizer, whose LeakSanitizer checks every run).
 # Every run must either succeed with the right result, or fail with exit
@@ -113,6 +113,9 @@ same_info() { cmp -s "$T/out" "$T/ref.out"; }
 converted() { [ -f "$T/out.zip" ] && "$DLZ" info "$T/out.zip" >/dev/null 2>&1; }
 has_key() { "$DLZ" objects get --json "$T/a.zip" newkey 2>/dev/null | grep -qx 42; }
 has_minmax() { "$DLZ" normalizer show "$T/a.zip" 2>/dev/null | grep -q MIN_MAX; }
+no_key() { ! "$DLZ" objects ls "$T/a.zip" 2>/dev/null | grep -qx note; }
+no_norm() { "$DLZ" normalizer show "$T/a.zip" 2>/dev/null | grep -qx none; }
+checked() { grep -q ': OK$' "$T/out"; }
 stripped() { [ -f "$T/out.zip" ] && ! "$DLZ" info "$T/out.zip" 2>/dev/null | grep -q '^updater: *[A-Z]'; }
 
 sweep "info" same_info info @A
@@ -120,5 +123,8 @@ sweep "convert" converted convert @A @O
 sweep "objects put" has_key objects put @A newkey --int 42
 sweep "normalizer set" has_minmax normalizer set @A --from "$norm"
 sweep "strip-updater" stripped strip-updater @A @O
+sweep "objects rm" no_key objects rm @A note
+sweep "normalizer rm" no_norm normalizer rm @A
+sweep "check" checked check @A
 
 tap_summary

@@ -137,6 +137,16 @@ static void note(checker *c, const char *fmt, ...) {
     }
 }
 
+/* A failed library call: out of memory ends the whole command (it says
+   nothing about the file); anything else is a problem of the file. */
+static void failed(checker *c, int rc, const char *check, const char *msg) {
+    if (rc == DLZ_ENOMEM) {
+        c->oom = 1;
+    } else {
+        problem(c, check, "%s", msg);
+    }
+}
+
 /* 1 when the checks should stop: a class found a problem and --all is off. */
 static int class_done(checker *c) {
     int failed = c->problems > c->class_fails;
@@ -152,8 +162,9 @@ static void check_layout(checker *c, dlz_reader *r) {
     dlz_entry_info coef_info = {0};
     for (int64_t i = 0; i < n; i++) {
         dlz_entry_info e;
-        if (dlz_reader_entry_info(r, i, &e) != DLZ_OK) {
-            problem(c, "layout", "%s", dlz_reader_errmsg(r));
+        int rc = dlz_reader_entry_info(r, i, &e);
+        if (rc != DLZ_OK) {
+            failed(c, rc, "layout", dlz_reader_errmsg(r));
             continue;
         }
         size_t len = strlen(e.name);
@@ -194,9 +205,10 @@ static void check_layout(checker *c, dlz_reader *r) {
 static void check_entries(checker *c, dlz_reader *r) {
     int64_t n = dlz_reader_entry_count(r);
     for (int64_t i = 0; i < n; i++) {
-        if (dlz_reader_verify_entry(r, i) != DLZ_OK) {
-            problem(c, "entries", "%s", dlz_reader_errmsg(r));
-            if (!c->all) {
+        int rc = dlz_reader_verify_entry(r, i);
+        if (rc != DLZ_OK) {
+            failed(c, rc, "entries", dlz_reader_errmsg(r));
+            if (!c->all || c->oom) {
                 return;
             }
         }
@@ -232,8 +244,9 @@ static int check_archive(checker *c, dlz_reader *r) {
     dlz_array *coef = NULL;
     int coef_ok = 0;
     if (dlz_reader_has_entry(r, "coefficients.bin") == DLZ_OK) {
-        if (dlz_reader_read_coefficients(r, &coef) != DLZ_OK) {
-            problem(c, "coefficients", "%s", dlz_reader_errmsg(r));
+        int rc = dlz_reader_read_coefficients(r, &coef);
+        if (rc != DLZ_OK) {
+            failed(c, rc, "coefficients", dlz_reader_errmsg(r));
         } else {
             coef_ok = 1;
             if (coef != NULL) {
@@ -255,8 +268,13 @@ static int check_archive(checker *c, dlz_reader *r) {
             c->oom = 1;
         } else if (prc != DLZ_OK) {
             problem(c, "parameters", "%s", dlz_reader_errmsg(r));
-        } else if (coef_ok && dlz_params_check(p, coef) != DLZ_OK) {
-            problem(c, "parameters", "coefficients.bin: %s", dlz_params_errmsg(p));
+        } else if (coef_ok) {
+            int rc = dlz_params_check(p, coef);
+            if (rc == DLZ_ENOMEM) {
+                c->oom = 1;
+            } else if (rc != DLZ_OK) {
+                problem(c, "parameters", "coefficients.bin: %s", dlz_params_errmsg(p));
+            }
         }
     }
     dlz_array_free(coef);
@@ -271,15 +289,20 @@ static int check_archive(checker *c, dlz_reader *r) {
         if (p != NULL) {
             int st = dlz_params_updater_status(p);
             if (st == DLZ_OK) {
-                if (dlz_params_updater_check(p, state) != DLZ_OK) {
+                int rc = dlz_params_updater_check(p, state);
+                if (rc == DLZ_ENOMEM) {
+                    c->oom = 1;
+                } else if (rc != DLZ_OK) {
                     problem(c, "updater", "updaterState.bin: %s", dlz_params_errmsg(p));
                 }
+            } else if (st == DLZ_ENOMEM) {
+                c->oom = 1;
             } else {
                 note(c, "updater state length not checked: %s", dlz_params_errmsg(p));
             }
         }
     } else if (urc != DLZ_ENOTFOUND) {
-        problem(c, "updater", "%s", dlz_reader_errmsg(r));
+        failed(c, urc, "updater", dlz_reader_errmsg(r));
     }
     dlz_array_free(state);
     dlz_params_free(p);
@@ -289,7 +312,7 @@ static int check_archive(checker *c, dlz_reader *r) {
     dlz_normalizer *norm = NULL;
     int nrc = dlz_reader_read_normalizer(r, &norm);
     if (nrc != DLZ_OK && nrc != DLZ_ENOTFOUND) {
-        problem(c, "normalizer", "%s", dlz_reader_errmsg(r));
+        failed(c, nrc, "normalizer", dlz_reader_errmsg(r));
     }
     dlz_normalizer_free(norm);
     if (class_done(c) || c->oom) {
@@ -298,9 +321,11 @@ static int check_archive(checker *c, dlz_reader *r) {
     for (int64_t i = 0; i < dlz_reader_object_count(r); i++) {
         const char *key = dlz_reader_object_key(r, i);
         dlz_value *v = NULL;
-        if (key != NULL && dlz_reader_read_object(r, key, &v) != DLZ_OK) {
-            problem(c, "objects", "%s", dlz_reader_errmsg(r));
-            if (!c->all) {
+        int rc = key != NULL ? dlz_reader_read_object(r, key, &v) : DLZ_OK;
+        if (rc != DLZ_OK) {
+            failed(c, rc, "objects", dlz_reader_errmsg(r));
+            if (!c->all || c->oom) {
+                dlz_value_free(v);
                 break;
             }
         }
@@ -332,8 +357,9 @@ static int check_file(checker *c, const char *path, json_t *files) {
         } else if (dlz_reader_kind(r) == DLZ_KIND_ARRAY) {
             kind = dlz_kind_name(DLZ_KIND_ARRAY);
             dlz_array *a = NULL;
-            if (dlz_reader_read_array(r, &a) != DLZ_OK) {
-                problem(c, "array", "%s", dlz_reader_errmsg(r));
+            int arc = dlz_reader_read_array(r, &a);
+            if (arc != DLZ_OK) {
+                failed(c, arc, "array", dlz_reader_errmsg(r));
             }
             dlz_array_free(a);
         } else {
