@@ -37,7 +37,12 @@ const char cli_convert_usage[] =
     "  --wait[=SECONDS]    when OUT is IN (a conversion in place) and another\n"
     "                      process holds its lock, wait for it (at most SECONDS);\n"
     "                      without --wait the command fails at once\n"
-    "  -h, --help          show this help and exit\n";
+    "  -h, --help          show this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  dlz convert --generation=javacpp model.zip for-dl4j-0.9.zip\n"
+    "  dlz convert --deflate=9 --no-updater model.zip for-inference.zip\n"
+    "  dlz convert --store --mtime=0 model.zip reproducible.zip\n";
 
 typedef struct convert_opts {
     const char *in, *out;

@@ -39,7 +39,12 @@ const char cli_export_usage[] =
     "                     normalizer/FIELD/INDEX (mean, std, min, max, labelMean,\n"
     "                     featureMean/0, inputStats/1/mean ...) and its ranges\n"
     "                     (targetMin, targetMax, minRange ...) as 0-d float64\n"
-    "  -h, --help         show this help and exit\n";
+    "  -h, --help         show this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  dlz export model.zip weights.safetensors\n"
+    "  dlz export --with-updater --with-normalizer model.zip all.npz\n"
+    "  dlz export --format=npz model.zip - > params.npz\n";
 
 enum { FMT_NONE = -1 };
 

@@ -32,7 +32,12 @@ const char cli_info_usage[] =
     "Options:\n"
     "  --json         print one JSON object instead of text\n"
     "  --no-updater   do not read updaterState.bin; only tell whether it exists\n"
-    "  -h, --help     show this help and exit\n";
+    "  -h, --help     show this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  dlz info model.zip\n"
+    "  dlz info --json --no-updater model.zip | jq .parameters\n"
+    "  dlz info coefficients.bin\n";
 
 typedef struct info_opts {
     int json;
