@@ -16,7 +16,7 @@ static const char main_usage[] =
     "files) and bare ND4J array files.\n"
     "\n"
     "Commands:\n"
-    "  info           show what an archive or array file holds\n"
+    "  info           show what archives, array files or normalizer.bin files hold\n"
     "  check          verify that DL4J can restore an archive (CRCs, records...)\n"
     "  cat            write one entry of an archive, uncompressed, to stdout\n"
     "  convert        rewrite an archive (array format, compression, timestamps)\n"
