@@ -311,6 +311,37 @@ DLZ_API int dlz_array_to_f64(const dlz_array *a, double *out, size_t n);
 /** As dlz_array_to_f64(), rounded to float. @since 0.1.0 */
 DLZ_API int dlz_array_to_f32(const dlz_array *a, float *out, size_t n);
 
+/**
+ * Converts a floating-point array (FLOAT, DOUBLE, HALF, BFLOAT16) to another
+ * of these types: a new dense 'c' array of the same shape whose elements are
+ * those of @p a, in logical order, each rounded once to the nearest value of
+ * @p to (ties to even; beyond its range to infinity; NaN stays NaN).  The
+ * array keeps the record generation of @p a.  On success *out is yours;
+ * release it with dlz_array_free().
+ * @return DLZ_OK, DLZ_EMISUSE (NULL, or a type that is not one of the four),
+ *         DLZ_ENOMEM; the reason is written to @p errbuf.  @since 0.1.0
+ */
+DLZ_API int dlz_array_convert(const dlz_array *a, dlz_dtype to, dlz_array **out, char *errbuf,
+                              size_t errbuf_size);
+
+/**
+ * Rewrites configuration.json for a network of data type @p to (FLOAT,
+ * DOUBLE, HALF or BFLOAT16), as DL4J writes it: every "dataType" string at
+ * the top level and in each NeuralNetConfiguration (the elements of "confs";
+ * "defaultConfiguration" and the "layerConf" of each layer vertex) becomes
+ * DL4J's name of @p to; every other byte is copied.  A configuration without
+ * "dataType" (DL4J 1.0.0-beta3 and earlier, where DL4J takes the type of the
+ * coefficients) comes out unchanged.  Use it with dlz_array_convert() of the
+ * coefficients: DL4J refuses parameters whose type is not the configured one
+ * unless they are a [1,N] row.  *out is yours (dlz_free()), NUL-terminated
+ * after *out_len bytes.
+ * @return DLZ_OK, DLZ_EMISUSE (NULL, or another type), DLZ_EFORMAT (not a
+ *         JSON object), DLZ_ENOMEM; the reason is written to @p errbuf.
+ *         @since 0.1.0
+ */
+DLZ_API int dlz_configuration_convert(const char *json, size_t len, dlz_dtype to, char **out,
+                                      size_t *out_len, char *errbuf, size_t errbuf_size);
+
 /** Summary statistics of an array's elements (as doubles). */
 typedef struct dlz_stats {
     double sum;        /**< compensated (Neumaier) sum of the values that are not NaN */

@@ -496,6 +496,103 @@ int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err) {
     return DLZ_OK;
 }
 
+/* x rounded to binary32 towards zero, with the lowest mantissa bit set when
+   that lost anything ("round to odd").  Rounding this once more to a type of
+   at most 22 mantissa bits (binary16, bfloat16) gives the correctly rounded
+   result of x, which going through the nearest float would not always (a
+   double rounding). */
+static float double_to_float_odd(double x) {
+    if (x != x || fabs(x) > (double)FLT_MAX) {
+        return dlzi_double_to_float(x); /* NaN or beyond every float: infinite */
+    }
+    float f = (float)x;
+    if (fabs((double)f) > fabs(x)) {
+        f = nextafterf(f, 0.0f);
+    }
+    if ((double)f != x) {
+        f = u2f(f2u(f) | 1u);
+    }
+    return f;
+}
+
+static void store_converted(void *dst, dlz_dtype to, const double *v, int64_t n, int exact) {
+    for (int64_t i = 0; i < n; i++) {
+        switch (to) {
+        case DLZ_DTYPE_DOUBLE:
+            ((double *)dst)[i] = v[i];
+            break;
+        case DLZ_DTYPE_FLOAT:
+            ((float *)dst)[i] = dlzi_double_to_float(v[i]);
+            break;
+        case DLZ_DTYPE_HALF:
+            ((uint16_t *)dst)[i] =
+                dlzi_float_to_half(exact ? (float)v[i] : double_to_float_odd(v[i]));
+            break;
+        default: /* DLZ_DTYPE_BFLOAT16 */
+            ((uint16_t *)dst)[i] =
+                dlzi_float_to_bf16(exact ? (float)v[i] : double_to_float_odd(v[i]));
+            break;
+        }
+    }
+}
+
+static int is_floating(dlz_dtype t) {
+    return t == DLZ_DTYPE_DOUBLE || t == DLZ_DTYPE_FLOAT || t == DLZ_DTYPE_HALF ||
+           t == DLZ_DTYPE_BFLOAT16;
+}
+
+int dlzi_array_convert(const dlz_array *a, dlz_dtype to, dlz_array **res, dlzi_err *err) {
+    if (res == NULL) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "dlz_array_convert: NULL out");
+    }
+    *res = NULL;
+    if (a == NULL) {
+        return dlzi_err_set(err, DLZ_EMISUSE, "dlz_array_convert: NULL array");
+    }
+    if (!is_floating(a->dtype) || !is_floating(to)) {
+        return dlzi_err_set(err, DLZ_EMISUSE,
+                            "cannot convert a %s array to %s: only FLOAT, DOUBLE, HALF and "
+                            "BFLOAT16 convert",
+                            dtypes[a->dtype].name, dlz_dtype_name(to) ? dlz_dtype_name(to) : "?");
+    }
+    dlz_array *c;
+    int rc = dlzi_array_new(to, a->rank, a->shape, 'c', &c, err);
+    if (rc != DLZ_OK) {
+        return rc;
+    }
+    /* Every FLOAT, HALF and BFLOAT16 value is a float: one rounding. */
+    const int exact = a->dtype != DLZ_DTYPE_DOUBLE;
+    const size_t osz = dtypes[to].size;
+    unsigned char *dst = c->data;
+    double buf[512];
+    iter it;
+    iter_init(&it, a);
+    for (; it.rows > 0; it.rows--) {
+        const int64_t st = it.row_stride;
+        for (int64_t done = 0; done < it.row_len;) {
+            const int64_t n = it.row_len - done < 512 ? it.row_len - done : 512;
+            const int64_t p = it.pos + done * st;
+            double *out = buf; /* where ROW_CASES() stores */
+            switch (a->dtype) { ROW_CASES(double) }
+            store_converted(dst, to, buf, n, exact);
+            dst += (size_t)n * osz;
+            done += n;
+        }
+        iter_next(&it);
+    }
+    c->generation = a->generation;
+    *res = c;
+    return DLZ_OK;
+}
+
+int dlz_array_convert(const dlz_array *a, dlz_dtype to, dlz_array **out, char *errbuf,
+                      size_t errbuf_size) {
+    dlzi_err err;
+    dlzi_err_clear(&err);
+    int rc = dlzi_array_convert(a, to, out, &err);
+    return rc == DLZ_OK ? rc : dlzi_err_to_buf(&err, rc, errbuf, errbuf_size);
+}
+
 /* Adds n values to the running statistics (Neumaier's compensated sum). */
 static void stats_add(dlz_stats *s, double *comp, const double *v, int64_t n) {
     for (int64_t i = 0; i < n; i++) {

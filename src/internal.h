@@ -416,6 +416,8 @@ int dlzi_array_emit_le(const dlz_array *a, dlz_dtype as, dlzi_emit_fn emit, void
                        dlzi_err *err);
 /* A dense 'c' copy of a (same dtype, shape and generation). */
 int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err);
+/* dlz_array_convert() with a dlzi_err. */
+int dlzi_array_convert(const dlz_array *a, dlz_dtype to, dlz_array **res, dlzi_err *err);
 
 /* Value of element i (0 <= i < length) in logical 'c' order, as a double. */
 double dlzi_array_get_f64(const dlz_array *a, int64_t i);

@@ -706,6 +706,145 @@ static void test_bf16(void **state) {
     assert_int_equal(dlzi_float_to_bf16(float_of(0x7fc00000u)), 0x7fc0);
 }
 
+/* dlz_array_convert() from DOUBLE rounds once: between every two adjacent
+   finite halves (bfloat16s), the midpoint goes to the even one, and the
+   doubles just inside it (closer than a float's unit in the last place, so
+   that rounding to float first would land on the midpoint) to the nearer one.
+   The expected values come from the decoders ref_half() / ref_bf16(). */
+static void convert_midpoints(dlz_dtype to, uint32_t last, double (*ref)(uint16_t)) {
+    const int64_t per = 6;
+    int64_t n = (int64_t)last * 2 * per;
+    dlz_array *a;
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_DOUBLE, 1, &n, 'c', &a, NULL, 0), DLZ_OK);
+    double *d = dlz_array_data(a);
+    uint16_t *want = malloc((size_t)n * sizeof *want);
+    assert_non_null(want);
+    int64_t k = 0;
+    for (uint32_t h = 0; h < last; h++) {
+        for (int s = 0; s <= 1; s++) {
+            uint16_t lo = (uint16_t)(h | (s ? 0x8000u : 0));
+            uint16_t hi = (uint16_t)((h + 1) | (s ? 0x8000u : 0));
+            double mid = (ref(lo) + ref(hi)) / 2;
+            double toward = s ? -INFINITY : INFINITY;
+            double vals[6] = {mid,
+                              nextafter(mid, toward),
+                              nextafter(mid, 0.0),
+                              nextafter(nextafter(mid, toward), toward),
+                              ref(lo),
+                              ref(hi)};
+            uint16_t exp[6] = {(lo & 1) ? hi : lo, hi, lo, hi, lo, hi};
+            for (int i = 0; i < 6; i++, k++) {
+                d[k] = vals[i];
+                want[k] = exp[i];
+            }
+        }
+    }
+    dlz_array *c;
+    char err[256];
+    assert_int_equal(dlz_array_convert(a, to, &c, err, sizeof err), DLZ_OK);
+    assert_int_equal(dlz_array_dtype(c), to);
+    assert_int_equal(dlz_array_length(c), n);
+    const uint16_t *got = dlz_array_cdata(c);
+    for (int64_t i = 0; i < n; i++) {
+        if (got[i] != want[i]) {
+            fail_msg("%s of %.17g: %04x, expected %04x", dlz_dtype_name(to), d[i], got[i], want[i]);
+        }
+    }
+    dlz_array_free(c);
+    dlz_array_free(a);
+    free(want);
+}
+
+static void test_convert_rounding(void **state) {
+    (void)state;
+    convert_midpoints(DLZ_DTYPE_HALF, 0x7bff, ref_half);
+    convert_midpoints(DLZ_DTYPE_BFLOAT16, 0x7f7f, ref_bf16);
+}
+
+/* Logical order whatever the strides; every pair of the four types; the
+   refusals. */
+static void test_convert_types(void **state) {
+    (void)state;
+    const int64_t shape[2] = {3, 5};
+    dlz_array *f;
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_FLOAT, 2, shape, 'f', &f, NULL, 0), DLZ_OK);
+    float *v = dlz_array_data(f);
+    const int64_t *st = dlz_array_strides(f);
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 5; j++) {
+            /* Element (i, j) is i * 5 + j plus a fraction HALF cannot keep. */
+            v[i * st[0] + j * st[1]] = (float)(i * 5 + j) + 0.0009765625f / 4;
+        }
+    }
+    const dlz_dtype types[4] = {DLZ_DTYPE_FLOAT, DLZ_DTYPE_DOUBLE, DLZ_DTYPE_HALF,
+                                DLZ_DTYPE_BFLOAT16};
+    for (int t = 0; t < 4; t++) {
+        dlz_array *c, *back;
+        assert_int_equal(dlz_array_convert(f, types[t], &c, NULL, 0), DLZ_OK);
+        assert_int_equal(dlz_array_rank(c), 2);
+        assert_int_equal(dlz_array_shape(c)[0], 3);
+        assert_int_equal(dlz_array_shape(c)[1], 5);
+        assert_int_equal(dlz_array_order(c), 'c');
+        double got[15];
+        assert_int_equal(dlz_array_to_f64(c, got, 15), DLZ_OK);
+        for (int i = 0; i < 15; i++) {
+            double exact = (double)i + 0.0009765625 / 4;
+            double tol = types[t] == DLZ_DTYPE_HALF       ? ldexp(fabs(exact) + 1, -11)
+                         : types[t] == DLZ_DTYPE_BFLOAT16 ? ldexp(fabs(exact) + 1, -8)
+                                                          : 0.0;
+            if (!(fabs(got[i] - exact) <= tol)) {
+                fail_msg("%s element %d: %.9g, expected %.9g", dlz_dtype_name(types[t]), i, got[i],
+                         exact);
+            }
+        }
+        /* And back to each type: FLOAT -> x -> FLOAT is x's values. */
+        for (int u = 0; u < 4; u++) {
+            assert_int_equal(dlz_array_convert(c, types[u], &back, NULL, 0), DLZ_OK);
+            double again[15];
+            assert_int_equal(dlz_array_to_f64(back, again, 15), DLZ_OK);
+            int widening = dlz_dtype_size(types[u]) >= dlz_dtype_size(types[t]) &&
+                           !(types[t] == DLZ_DTYPE_HALF && types[u] == DLZ_DTYPE_BFLOAT16) &&
+                           !(types[t] == DLZ_DTYPE_BFLOAT16 && types[u] == DLZ_DTYPE_HALF);
+            if (widening) {
+                assert_memory_equal(again, got, sizeof got);
+            }
+            dlz_array_free(back);
+        }
+        dlz_array_free(c);
+    }
+    /* Large values: beyond HALF's range is infinity, NaN stays NaN. */
+    const int64_t three = 3;
+    dlz_array *d, *h;
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_DOUBLE, 1, &three, 'c', &d, NULL, 0), DLZ_OK);
+    double *dv = dlz_array_data(d);
+    dv[0] = 1e300;
+    dv[1] = -65520.0;
+    dv[2] = NAN;
+    assert_int_equal(dlz_array_convert(d, DLZ_DTYPE_HALF, &h, NULL, 0), DLZ_OK);
+    double hv[3];
+    assert_int_equal(dlz_array_to_f64(h, hv, 3), DLZ_OK);
+    assert_true(isinf(hv[0]) && hv[0] > 0);
+    assert_true(isinf(hv[1]) && hv[1] < 0);
+    assert_true(isnan(hv[2]));
+    dlz_array_free(h);
+    assert_int_equal(dlz_array_convert(d, DLZ_DTYPE_FLOAT, &h, NULL, 0), DLZ_OK);
+    assert_true(isinf(((const float *)dlz_array_cdata(h))[0]));
+    dlz_array_free(h);
+    dlz_array_free(d);
+    /* Integer types are refused, in and out. */
+    char err[256];
+    dlz_array *i32, *x = (dlz_array *)1;
+    assert_int_equal(dlz_array_new(DLZ_DTYPE_INT, 1, &three, 'c', &i32, NULL, 0), DLZ_OK);
+    assert_int_equal(dlz_array_convert(i32, DLZ_DTYPE_FLOAT, &x, err, sizeof err), DLZ_EMISUSE);
+    assert_null(x);
+    assert_non_null(strstr(err, "cannot convert a INT array to FLOAT"));
+    assert_int_equal(dlz_array_convert(f, DLZ_DTYPE_LONG, &x, err, sizeof err), DLZ_EMISUSE);
+    assert_int_equal(dlz_array_convert(NULL, DLZ_DTYPE_FLOAT, &x, err, sizeof err), DLZ_EMISUSE);
+    assert_int_equal(dlz_array_convert(f, DLZ_DTYPE_FLOAT, NULL, err, sizeof err), DLZ_EMISUSE);
+    dlz_array_free(i32);
+    dlz_array_free(f);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Synthetic records                                                         */
 
@@ -2306,6 +2445,8 @@ int main(void) {
         cmocka_unit_test(test_half_exhaustive),
         cmocka_unit_test(test_half_rounding),
         cmocka_unit_test(test_bf16),
+        cmocka_unit_test(test_convert_rounding),
+        cmocka_unit_test(test_convert_types),
         cmocka_unit_test(test_all_dtypes_all_modes),
         cmocka_unit_test(test_mixed_widths),
         cmocka_unit_test(test_scalar),

@@ -597,7 +597,6 @@ usage_cases=(
     "--frobnicate"
     "help frobnicate"
     "info"
-    "info a b"
     "info --frobnicate x"
     "info --json=yes x"
     "convert"
@@ -1011,6 +1010,37 @@ py make "$T/extra.zip" extra
 run convert "$T/extra.zip" "$T/extra2.zip"
 check "convert warns once about an entry it cannot copy" \
     eval 'status_is 0 && one_error_line "$T/extra.zip" && grep -q "preprocessor.bin" "$T/err"'
+
+# ---- info of several files and of a bare normalizer.bin --------------------------------------
+
+NORM_ZIP=$SRC/fixtures/dl4j-1.0.0-M2.1/mln-dense-adam-float-wm-standardize-objects.zip
+NORM_EXP=$SRC/fixtures/dl4j-1.0.0-M2.1/mln-dense-adam-float-wm-standardize-objects.expected.json
+unzip -p "$NORM_ZIP" normalizer.bin >"$T/normalizer.bin"
+unzip -p "$NORM_ZIP" coefficients.bin >"$T/coefficients.bin"
+run info "$T/normalizer.bin"
+check "info of a bare normalizer.bin: kind normalizer, its type and fields" \
+    eval 'success && grep -q "^kind: *normalizer$" "$T/out" && grep -q "^normalizer: *STANDARDIZE" "$T/out" &&
+          grep -q "^  mean: *FLOAT \[1,4\]" "$T/out"'
+# The mean DL4J held (expected.json, written by DL4J) is what info --json shows.
+run info --json "$T/normalizer.bin"
+check "info --json of a bare normalizer.bin has the mean DL4J wrote" \
+    eval 'success && python3 - "$T/out" "$NORM_EXP" <<"PY"
+import json, struct, sys
+got = json.load(open(sys.argv[1]))
+exp = json.load(open(sys.argv[2]))["normalizer"]
+assert got["kind"] == "normalizer" and got["normalizer"]["type"] == "STANDARDIZE"
+hexv = exp["mean"]["values_hex"]
+got_bits = b"".join(struct.pack(">f", v) for v in got["normalizer"]["mean"]["values"])
+assert got_bits.hex() == hexv, (got_bits.hex(), hexv)
+PY'
+run info "$T/normalizer.bin" "$T/coefficients.bin" "$NORM_ZIP"
+check "info of three files: three blocks, blank-line separated, exit 0" \
+    eval 'success && [ "$(grep -c "^file:" "$T/out")" = 3 ] && [ "$(grep -c "^$" "$T/out")" -ge 2 ] &&
+          grep -q "^kind: *array$" "$T/out" && grep -q "^kind: *MultiLayerNetwork$" "$T/out"'
+run info --json "$T/normalizer.bin" "$T/missing.bin" "$T/coefficients.bin"
+check "info --json of three files, one missing: an array of two objects, one error, exit 1" \
+    eval 'status_is 1 && one_error_line "$T/missing.bin" &&
+          python3 -c "import json,sys; d = json.load(open(sys.argv[1])); assert [x[\"kind\"] for x in d] == [\"normalizer\", \"array\"], d" "$T/out"'
 
 # ---- summary ----------------------------------------------------------------------------------
 

@@ -300,12 +300,72 @@ static void test_out_of_memory(void **state) {
     assert_true(failures > 10);
 }
 
+/* dlz_configuration_convert(): the dataType strings of the places DL4J
+   writes them (top level, confs[], defaultConfiguration, a vertex's
+   layerConf, also inside the legacy {"LayerVertex": ...} wrapper) change,
+   nothing else does: not a "dataType" of a layer, of an unknown member or in
+   a string, not the spelling of numbers or white space. */
+static void test_configuration_convert(void **state) {
+    (void)state;
+    static const char in[] =
+        "{ \"dataType\" : \"FLOAT\", \"confs\": [{\"dataType\":\"FLOAT\", \"layer\": "
+        "{\"dataType\": \"FLOAT\", \"x\": 1.50e-08}}, {\"dataType\": \"DOUBLE\"}],\n"
+        " \"defaultConfiguration\": {\"dataType\": \"FLOAT\"}, \"other\": {\"dataType\": "
+        "\"FLOAT\"}, \"note\": \"\\\"dataType\\\": \\\"FLOAT\\\"\", \"vertices\": {\"a\": "
+        "{\"layerConf\": {\"dataType\": \"FLOAT\"}}, \"b\": {\"LayerVertex\": {\"layerConf\": "
+        "{\"dataType\": \"FLOAT\", \"n\": [1, true, null]}}}, \"c\": {\"dataType\": "
+        "\"FLOAT\"}}}";
+    static const char want[] =
+        "{ \"dataType\" : \"HALF\", \"confs\": [{\"dataType\":\"HALF\", \"layer\": "
+        "{\"dataType\": \"FLOAT\", \"x\": 1.50e-08}}, {\"dataType\": \"HALF\"}],\n"
+        " \"defaultConfiguration\": {\"dataType\": \"HALF\"}, \"other\": {\"dataType\": "
+        "\"FLOAT\"}, \"note\": \"\\\"dataType\\\": \\\"FLOAT\\\"\", \"vertices\": {\"a\": "
+        "{\"layerConf\": {\"dataType\": \"HALF\"}}, \"b\": {\"LayerVertex\": {\"layerConf\": "
+        "{\"dataType\": \"HALF\", \"n\": [1, true, null]}}}, \"c\": {\"dataType\": "
+        "\"FLOAT\"}}}";
+    char *out = (char *)1, err[256];
+    size_t len = 1;
+    assert_int_equal(
+        dlz_configuration_convert(in, strlen(in), DLZ_DTYPE_HALF, &out, &len, err, sizeof err),
+        DLZ_OK);
+    assert_int_equal(len, strlen(want));
+    assert_string_equal(out, want);
+    dlz_free(out);
+    /* Without dataType (DL4J 1.0.0-beta3 and earlier): unchanged. */
+    static const char old[] = "{\"confs\": [{\"layer\": {}}], \"backprop\": true}";
+    assert_int_equal(
+        dlz_configuration_convert(old, strlen(old), DLZ_DTYPE_BFLOAT16, &out, &len, NULL, 0),
+        DLZ_OK);
+    assert_string_equal(out, old);
+    dlz_free(out);
+    /* Refusals: not JSON, not an object, another type, NULL. */
+    static const char *const bad[] = {"{\"dataType\": \"FLOAT\"", "[1]", "", "{\"a\" 1}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        out = (char *)1;
+        assert_int_equal(dlz_configuration_convert(bad[i], strlen(bad[i]), DLZ_DTYPE_HALF, &out,
+                                                   &len, err, sizeof err),
+                         DLZ_EFORMAT);
+        assert_null(out);
+        assert_non_null(strstr(err, "configuration.json"));
+    }
+    assert_int_equal(
+        dlz_configuration_convert(old, strlen(old), DLZ_DTYPE_INT, &out, &len, err, sizeof err),
+        DLZ_EMISUSE);
+    assert_int_equal(
+        dlz_configuration_convert(NULL, 0, DLZ_DTYPE_HALF, &out, &len, err, sizeof err),
+        DLZ_EMISUSE);
+    assert_int_equal(
+        dlz_configuration_convert(old, strlen(old), DLZ_DTYPE_HALF, NULL, &len, err, sizeof err),
+        DLZ_EMISUSE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_budgets_and_keys),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_configuration_convert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

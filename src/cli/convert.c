@@ -30,6 +30,13 @@ const char cli_convert_usage[] =
     "  --store             store every entry uncompressed\n"
     "  --deflate[=LEVEL]   deflate every entry at LEVEL 1..9 (default 6); without\n"
     "                      --store or --deflate the library defaults apply\n"
+    "  --dtype=float|double|half|bfloat16\n"
+    "                      convert the coefficients to this data type (each value\n"
+    "                      rounded to nearest) and write it as the network's\n"
+    "                      \"dataType\" in configuration.json, as DL4J does\n"
+    "  --updater-dtype=float|double|half|bfloat16\n"
+    "                      convert the updater state to this data type (without\n"
+    "                      it the updater state keeps its type)\n"
     "  --no-updater        leave out the updater state (it is not even read)\n"
     "  --mtime=SECONDS     entry time stamps, in Unix seconds (default: now)\n"
     "  --verbose           describe the written archive (on standard error when\n"
@@ -37,7 +44,13 @@ const char cli_convert_usage[] =
     "  --wait[=SECONDS]    when OUT is IN (a conversion in place) and another\n"
     "                      process holds its lock, wait for it (at most SECONDS);\n"
     "                      without --wait the command fails at once\n"
-    "  -h, --help          show this help and exit\n";
+    "  -h, --help          show this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  dlz convert --generation=javacpp model.zip for-dl4j-0.9.zip\n"
+    "  dlz convert --deflate=9 --no-updater model.zip for-inference.zip\n"
+    "  dlz convert --store --mtime=0 model.zip reproducible.zip\n"
+    "  dlz convert --dtype=half --updater-dtype=half model.zip model-fp16.zip\n";
 
 typedef struct convert_opts {
     const char *in, *out;
@@ -46,6 +59,7 @@ typedef struct convert_opts {
     int set_compression;
     int method, level;
     int no_updater;
+    int dtype, updater_dtype; /* -1: keep */
     int set_mtime;
     int64_t mtime;
     int verbose;
@@ -85,6 +99,31 @@ static int parse_generation(cli_opts *o, convert_opts *co) {
     }
     co->set_generation = 1;
     return CLI_EXIT_OK;
+}
+
+static int parse_dtype(cli_opts *o, int *dtype) {
+    static const struct {
+        const char *name;
+        dlz_dtype t;
+    } names[] = {{"float", DLZ_DTYPE_FLOAT},
+                 {"double", DLZ_DTYPE_DOUBLE},
+                 {"half", DLZ_DTYPE_HALF},
+                 {"bfloat16", DLZ_DTYPE_BFLOAT16}};
+    const char *v;
+    int rc = needs_value(o, &v);
+    if (rc != CLI_EXIT_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(v, names[i].name) == 0) {
+            *dtype = (int)names[i].t;
+            return CLI_EXIT_OK;
+        }
+    }
+    return cli_usage_error("convert",
+                           "unknown data type '%s' for %s (float, double, half or "
+                           "bfloat16)",
+                           v, o->arg);
 }
 
 static int parse_deflate(const cli_opts *o, convert_opts *co) {
@@ -145,6 +184,12 @@ static int parse_option(cli_opts *o, convert_opts *co) {
     if (cli_opts_is(o, "generation")) {
         return parse_generation(o, co);
     }
+    if (cli_opts_is(o, "dtype")) {
+        return parse_dtype(o, &co->dtype);
+    }
+    if (cli_opts_is(o, "updater-dtype")) {
+        return parse_dtype(o, &co->updater_dtype);
+    }
     if (cli_opts_is(o, "deflate")) {
         return parse_deflate(o, co);
     }
@@ -162,6 +207,8 @@ static int parse_options(int argc, char **argv, convert_opts *co) {
     cli_opts o;
     cli_opts_init(&o, argc, argv);
     memset(co, 0, sizeof *co);
+    co->dtype = -1;
+    co->updater_dtype = -1;
     while (cli_opts_next(&o) == CLI_OPT_OPTION) {
         int status = parse_option(&o, co);
         if (status != CLI_EXIT_OK) {
@@ -203,13 +250,46 @@ static int copy_configuration(const job *j) {
     if (dlz_reader_configuration(j->r, &json, &len) != DLZ_OK) {
         return read_failed(j);
     }
-    return dlz_writer_put_configuration(j->w, json, len) == DLZ_OK ? 0 : write_failed(j);
+    if (j->o->dtype < 0) {
+        return dlz_writer_put_configuration(j->w, json, len) == DLZ_OK ? 0 : write_failed(j);
+    }
+    char *conv, err[512];
+    size_t clen;
+    if (dlz_configuration_convert(json, len, (dlz_dtype)j->o->dtype, &conv, &clen, err,
+                                  sizeof err) != DLZ_OK) {
+        cli_error(cli_input_name(j->o->in), "%s", err);
+        return -1;
+    }
+    int rc = dlz_writer_put_configuration(j->w, conv, clen);
+    dlz_free(conv);
+    return rc == DLZ_OK ? 0 : write_failed(j);
+}
+
+/* Converts *a to @p dtype (nothing when it is -1, NULL or of that type
+   already); on failure prints why, naming @p entry, and frees *a. */
+static int convert_array(const job *j, const char *entry, int dtype, dlz_array **a) {
+    if (dtype < 0 || *a == NULL || dlz_array_dtype(*a) == (dlz_dtype)dtype) {
+        return 0;
+    }
+    dlz_array *c;
+    char err[512];
+    int rc = dlz_array_convert(*a, (dlz_dtype)dtype, &c, err, sizeof err);
+    dlz_array_free(*a);
+    *a = c;
+    if (rc != DLZ_OK) {
+        cli_error(cli_input_name(j->o->in), "%s: %s", entry, err);
+        return -1;
+    }
+    return 0;
 }
 
 static int copy_coefficients(const job *j) {
     dlz_array *a;
     if (dlz_reader_read_coefficients(j->r, &a) != DLZ_OK) {
         return read_failed(j);
+    }
+    if (convert_array(j, "coefficients.bin", j->o->dtype, &a) != 0) {
+        return -1;
     }
     int rc = dlz_writer_put_coefficients(j->w, a); /* NULL: no parameters */
     dlz_array_free(a);
@@ -224,6 +304,9 @@ static int copy_updater(const job *j) {
     }
     if (rc != DLZ_OK) {
         return read_failed(j);
+    }
+    if (convert_array(j, "updaterState.bin", j->o->updater_dtype, &a) != 0) {
+        return -1;
     }
     rc = dlz_writer_put_updater(j->w, a);
     dlz_array_free(a);

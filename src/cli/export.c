@@ -49,8 +49,9 @@ const char cli_export_usage[] =
     "  -h, --help         show this help and exit\n"
     "\n"
     "Examples:\n"
-    "  dlz export model.zip model.safetensors\n"
-    "  dlz export --with-updater --format npz model.zip -  > tensors.npz\n"
+    "  dlz export model.zip weights.safetensors\n"
+    "  dlz export --with-updater --with-normalizer model.zip all.npz\n"
+    "  dlz export --format=npz model.zip - > params.npz\n"
     "  dlz export --format onnx model.zip model.onnx\n";
 
 enum { FMT_NONE = -1 };

@@ -5,16 +5,18 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char cli_info_usage[] =
-    "Usage: dlz info [--json] [--no-updater] FILE\n"
+    "Usage: dlz info [--json] [--no-updater] FILE...\n"
     "\n"
-    "Shows what FILE holds: a model archive (its kind, entries, a summary of the\n"
-    "coefficients and of the updater state, the normalizer with its fields, the\n"
+    "Shows what each FILE holds: a model archive (its kind, entries, a summary of\n"
+    "the coefficients and of the updater state, the normalizer with its fields, the\n"
     "object keys, the parameter table and the network) or a bare ND4J array file\n"
     "(a summary of the array).  Summaries give data type, shape, strides, order,\n"
     "length, record format and the sum, minimum and maximum of the values.  The\n"
@@ -27,12 +29,20 @@ const char cli_info_usage[] =
     "data format...), anything of it that is not known, and the shapes of its\n"
     "input and output where configuration.json gives them ('?' where not).\n"
     "With --json the object has \"schema\": \"dlz-info-1\" and its parameter\n"
-    "objects are those of 'dlz params --json'.  FILE '-' reads standard input.\n"
+    "objects are those of 'dlz params --json'.  A bare normalizer.bin (kind\n"
+    "\"normalizer\") is shown as 'dlz normalizer show' shows it.  Several FILEs are\n"
+    "shown one after another (with --json, as one JSON array); the exit status is\n"
+    "1 if one could not be read.  FILE '-' reads standard input.\n"
     "\n"
     "Options:\n"
     "  --json         print one JSON object instead of text\n"
     "  --no-updater   do not read updaterState.bin; only tell whether it exists\n"
-    "  -h, --help     show this help and exit\n";
+    "  -h, --help     show this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  dlz info model.zip\n"
+    "  dlz info --json --no-updater model.zip | jq .parameters\n"
+    "  dlz info coefficients.bin normalizer.bin\n";
 
 typedef struct info_opts {
     int json;
@@ -276,33 +286,10 @@ static int put_updater_presence(const info_opts *o, dlz_reader *r, json_t *root)
    strategy class, the serialized class).  A normalizer that does not decode
    is described by its header: {"type", ["class",] "size", "error"}; info
    still succeeds. */
-static int put_normalizer(info_opts *o, dlz_reader *r, json_t *root) {
-    /* Decoded as it is read (its bytes are never all in memory); the bytes
-       are read only to describe a normalizer that does not decode. */
-    void *buf = NULL;
-    size_t len = 0;
-    char err[512] = "";
-    dlz_normalizer *n = NULL;
-    int rc = dlz_reader_read_normalizer(r, &n);
-    if (rc == DLZ_ENOTFOUND) {
-        return put(root, "normalizer", json_null()) == 0 ? 0 : oom(o);
-    }
-    for (int64_t i = 0; i < dlz_reader_entry_count(r); i++) {
-        dlz_entry_info e;
-        if (dlz_reader_entry_info(r, i, &e) == DLZ_OK && strcmp(e.name, "normalizer.bin") == 0) {
-            len = (size_t)e.size;
-        }
-    }
-    if (rc != DLZ_OK && rc != DLZ_ENOMEM) {
-        snprintf(err, sizeof err, "%s", dlz_reader_errmsg(r));
-        int raw = dlz_reader_read_normalizer_raw(r, &buf, &len);
-        if (raw != DLZ_OK) {
-            return reader_failed(o, r); /* damaged, not only undecodable */
-        }
-        /* The reader's message starts with the entry's name. */
-        const char *p = strncmp(err, "normalizer.bin: ", 16) == 0 ? err + 16 : err;
-        memmove(err, p, strlen(p) + 1);
-    }
+/* The normalizer member: n decoded (or NULL, rc and err telling why, buf
+   holding the bytes that did not decode); len the bytes of normalizer.bin. */
+static int put_normalizer_as(info_opts *o, dlz_normalizer *n, int rc, const char *err,
+                             const void *buf, size_t len, json_t *root) {
     json_t *obj = NULL;
     int bad = 0;
     if (rc == DLZ_OK) {
@@ -321,7 +308,6 @@ static int put_normalizer(info_opts *o, dlz_reader *r, json_t *root) {
         bad |= put(o->norm_extra, "size", json_integer((json_int_t)len));
         bad |= !json_is_object(obj) || json_object_update(obj, o->norm_extra) != 0;
         o->norm_text = text;
-        dlz_normalizer_free(n);
     } else if (rc != DLZ_ENOMEM) {
         json_t *klass;
         obj = json_object();
@@ -332,12 +318,54 @@ static int put_normalizer(info_opts *o, dlz_reader *r, json_t *root) {
         bad |= put(obj, "size", json_integer((json_int_t)len));
         bad |= put(obj, "error", text_value(err));
     }
-    dlz_free(buf);
     if (obj == NULL || bad != 0) {
         json_decref(obj);
         return oom(o);
     }
     return put(root, "normalizer", obj) == 0 ? 0 : oom(o);
+}
+
+/* A bare normalizer.bin file, read whole. */
+static int put_normalizer_bytes(info_opts *o, const void *buf, size_t len, json_t *root) {
+    char err[512] = "";
+    dlz_normalizer *n = NULL;
+    int rc = dlz_normalizer_decode(buf, len, &n, err, sizeof err);
+    rc = put_normalizer_as(o, n, rc, err, buf, len, root);
+    dlz_normalizer_free(n);
+    return rc;
+}
+
+/* The normalizer of an archive, decoded as it is read (its bytes are never
+   all in memory); the bytes are read only to describe one that does not
+   decode. */
+static int put_normalizer(info_opts *o, dlz_reader *r, json_t *root) {
+    void *buf = NULL;
+    size_t len = 0;
+    char err[512] = "";
+    dlz_normalizer *n = NULL;
+    int rc = dlz_reader_read_normalizer(r, &n);
+    if (rc == DLZ_ENOTFOUND) {
+        return put(root, "normalizer", json_null()) == 0 ? 0 : oom(o);
+    }
+    for (int64_t i = 0; i < dlz_reader_entry_count(r); i++) {
+        dlz_entry_info e;
+        if (dlz_reader_entry_info(r, i, &e) == DLZ_OK && strcmp(e.name, "normalizer.bin") == 0) {
+            len = (size_t)e.size;
+        }
+    }
+    if (rc != DLZ_OK && rc != DLZ_ENOMEM) {
+        snprintf(err, sizeof err, "%s", dlz_reader_errmsg(r));
+        if (dlz_reader_read_normalizer_raw(r, &buf, &len) != DLZ_OK) {
+            return reader_failed(o, r); /* damaged, not only undecodable */
+        }
+        /* The reader's message starts with the entry's name. */
+        const char *p = strncmp(err, "normalizer.bin: ", 16) == 0 ? err + 16 : err;
+        memmove(err, p, strlen(p) + 1);
+    }
+    rc = put_normalizer_as(o, n, rc, err, buf, len, root);
+    dlz_normalizer_free(n);
+    dlz_free(buf);
+    return rc;
 }
 
 static int put_objects(const info_opts *o, dlz_reader *r, json_t *root) {
@@ -1158,6 +1186,10 @@ static void print_text(const json_t *root) {
         print_summary("array:", json_object_get(root, "array"));
         return;
     }
+    if (strcmp(str(root, "kind"), "normalizer") == 0) {
+        print_normalizer(json_object_get(root, "normalizer"));
+        return;
+    }
     print_entries(json_object_get(root, "entries"));
     print_summary("coefficients:", json_object_get(root, "coefficients"));
     print_summary("updater:", json_object_get(root, "updater"));
@@ -1239,7 +1271,7 @@ static int print_json(const info_opts *o, const json_t *root) {
 
 /* ---- command ---------------------------------------------------------------- */
 
-static int parse_options(int argc, char **argv, info_opts *io) {
+static int parse_options(int argc, char **argv, info_opts *io, char ***files, int *nfiles) {
     cli_opts o;
     cli_opts_init(&o, argc, argv);
     memset(io, 0, sizeof *io);
@@ -1264,35 +1296,133 @@ static int parse_options(int argc, char **argv, info_opts *io) {
     if (o.nargs == 0) {
         return cli_usage_error("info", "missing FILE");
     }
-    if (o.nargs > 1) {
-        return cli_usage_error("info", "too many arguments (one FILE expected)");
-    }
-    io->path = o.args[0];
+    *files = o.args;
+    *nfiles = o.nargs;
     return CLI_EXIT_OK;
 }
 
-int cli_info(int argc, char **argv) {
-    info_opts io;
-    int status = parse_options(argc, argv, &io);
-    if (status != CLI_EXIT_OK) {
-        return status;
+/* 1 if @p path (not standard input) starts like a normalizer.bin stream:
+   NormalizerSerializer's "NORMALIZER" header or Java serialization. */
+static int is_normalizer_file(const char *path) {
+    if (strcmp(path, "-") == 0) {
+        return 0;
     }
-    dlz_reader *r = cli_open_reader(io.path);
-    if (r == NULL) {
-        return CLI_EXIT_DATA;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return 0; /* the reader says why */
     }
-    json_t *root = gather(&io, r);
-    dlz_reader_free(r);
-    status = CLI_EXIT_OK;
+    unsigned char head[12];
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return (n == 12 && memcmp(head, "\0\012NORMALIZER", 12) == 0) ||
+           (n >= 2 && head[0] == 0xac && head[1] == 0xed);
+}
+
+/* The description of a bare normalizer.bin: file, kind "normalizer" and the
+   normalizer as in an archive. */
+static json_t *gather_normalizer_file(info_opts *o) {
+    FILE *f = fopen(o->path, "rb");
+    if (f == NULL) {
+        cli_error(o->path, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, len = 0;
+    unsigned char *buf = malloc(cap);
+    while (buf != NULL) {
+        len += fread(buf + len, 1, cap - len, f);
+        if (len < cap) {
+            break;
+        }
+        unsigned char *b = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+        if (b == NULL) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = b;
+        cap *= 2;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (buf == NULL || failed) {
+        cli_error(o->path, buf == NULL ? "out of memory" : "read error");
+        free(buf);
+        return NULL;
+    }
+    json_t *root = json_object();
+    int bad = put(root, "schema", json_string("dlz-info-1"));
+    bad |= put(root, "file", text_value(o->path));
+    bad |= put(root, "kind", json_string("normalizer"));
+    if (bad != 0) {
+        oom(o);
+    } else {
+        bad = put_normalizer_bytes(o, buf, len, root);
+    }
+    free(buf);
+    if (bad != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* Describes one FILE, after a separator when @p printed others before it;
+   returns an exit status. */
+static int info_one(info_opts *io, int *printed) {
+    json_t *root;
+    if (is_normalizer_file(io->path)) {
+        root = gather_normalizer_file(io);
+    } else {
+        dlz_reader *r = cli_open_reader(io->path);
+        if (r == NULL) {
+            return CLI_EXIT_DATA;
+        }
+        root = gather(io, r);
+        dlz_reader_free(r);
+    }
+    int status = CLI_EXIT_OK;
+    if (root != NULL && (*printed)++ > 0) {
+        fputs(io->json ? ",\n" : "\n", stdout);
+    }
     if (root == NULL) {
         status = CLI_EXIT_DATA;
-    } else if (io.json) {
-        status = print_json(&io, root) == 0 ? CLI_EXIT_OK : CLI_EXIT_DATA;
+    } else if (io->json) {
+        status = print_json(io, root) == 0 ? CLI_EXIT_OK : CLI_EXIT_DATA;
     } else {
         print_text(root);
     }
     json_decref(root);
-    json_decref(io.norm_extra);
-    dlz_free(io.norm_text);
-    return root == NULL ? status : cli_finish_stdout(status);
+    json_decref(io->norm_extra);
+    dlz_free(io->norm_text);
+    io->norm_extra = NULL;
+    io->norm_text = NULL;
+    return status;
+}
+
+int cli_info(int argc, char **argv) {
+    info_opts io;
+    char **files = NULL;
+    int nfiles = 0;
+    int status = parse_options(argc, argv, &io, &files, &nfiles);
+    if (status != CLI_EXIT_OK) {
+        return status;
+    }
+    /* Several FILEs: text blocks separated by a blank line; with --json one
+       array of the objects. */
+    if (io.json && nfiles > 1) {
+        fputs("[\n", stdout);
+    }
+    int printed = 0;
+    for (int i = 0; i < nfiles; i++) {
+        io.path = files[i];
+        fflush(stdout); /* errors on stderr come after what was printed */
+        int s = info_one(&io, &printed);
+        if (s != CLI_EXIT_OK) {
+            status = s;
+        }
+    }
+    if (io.json && nfiles > 1) {
+        fputs("]\n", stdout);
+    }
+    return cli_finish_stdout(status);
 }

@@ -34,7 +34,12 @@ const char cli_params_usage[] =
     "                  guess (the layout of DL4J's custom-layer example) and each\n"
     "                  such layer is named in a note on standard error (and, with\n"
     "                  --json, each parameter has \"assumed\": true or false)\n"
-    "  -h, --help      show this help and exit\n";
+    "  -h, --help      show this help and exit\n"
+    "\n"
+    "Examples:\n"
+    "  dlz params model.zip\n"
+    "  dlz params --json model.zip\n"
+    "  dlz params --order f model.zip 0/W\n";
 
 typedef struct params_opts {
     int json;
