@@ -675,7 +675,7 @@ int dlz_export_put_model(dlz_export *e, dlz_reader *r, unsigned flags) {
         return dlzi_export_fail(e, DLZ_EMISUSE, "dlz_export_put_model: %s",
                                 r == NULL ? "NULL reader" : "unknown flags");
     }
-    if (format != DLZ_EXPORT_SAFETENSORS && format != DLZ_EXPORT_NPZ) {
+    if (format != DLZ_EXPORT_SAFETENSORS && format != DLZ_EXPORT_NPZ && format != DLZ_EXPORT_ONNX) {
         return dlzi_export_fail(e, DLZ_EMISUSE,
                                 "%s holds one array: export a model to safetensors or .npz",
                                 format == DLZ_EXPORT_NPY ? "a .npy file" : "an ND4J array file");
