@@ -3151,6 +3151,7 @@ int dlz_value_from_json(const char *json, size_t len, dlz_value **out, char *err
         if (errbuf != NULL && errbuf_size > 0) {
             snprintf(errbuf, errbuf_size, "line %d, column %d: %s", jerr.line, jerr.column,
                      jerr.text);
+            dlzi_err_one_line(errbuf); /* jansson quotes the offending token */
         }
         return DLZ_EFORMAT;
     }

@@ -37,9 +37,18 @@ static inline int fuzz_has_prefix(const char *name, const char *prefix) {
     return strncmp(name, prefix, n) == 0 && name[n] != '\0';
 }
 
-/* 1 if the NUL-terminated message is one line of text. */
+/* 1 if the NUL-terminated message is one line of text: not empty, no
+   control character. */
 static inline int fuzz_one_line(const char *msg) {
-    return msg != NULL && msg[0] != '\0' && strchr(msg, '\n') == NULL;
+    if (msg == NULL || msg[0] == '\0') {
+        return 0;
+    }
+    for (const unsigned char *p = (const unsigned char *)msg; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 #ifdef JANSSON_H
