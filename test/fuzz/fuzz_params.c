@@ -225,11 +225,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* Without unknown layers the guess changes nothing. */
     if (t[0] != NULL) {
         FUZZ_CHECK(t[1] != NULL);
-        {
-            FUZZ_CHECK(dlz_params_assumed_count(t[1]) == 0);
-            FUZZ_CHECK(dlz_params_count(t[0]) == dlz_params_count(t[1]));
-            FUZZ_CHECK(dlz_params_total(t[0]) == dlz_params_total(t[1]));
-        }
+        FUZZ_CHECK(dlz_params_assumed_count(t[1]) == 0);
+        FUZZ_CHECK(dlz_params_count(t[0]) == dlz_params_count(t[1]));
+        FUZZ_CHECK(dlz_params_total(t[0]) == dlz_params_total(t[1]));
     }
     dlz_params_free(t[0]);
     dlz_params_free(t[1]);
