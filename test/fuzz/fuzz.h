@@ -52,9 +52,10 @@ static inline int fuzz_one_line(const char *msg) {
 }
 
 #ifdef JANSSON_H
-/* Checks that @p json (of @p len bytes) is JSON text.  jansson refuses two
+/* Checks that @p json (of @p len bytes) is JSON text.  jansson refuses three
    things that are valid: an escaped lone surrogate \uD800 .. \uDFFF (Java
-   strings may hold them) and \u0000 in an object key. */
+   strings may hold them), \u0000 in an object key and an integer outside
+   int64 (a UINT64 array value), which it reads as a real instead. */
 static inline void fuzz_check_json_text(const char *json, size_t len) {
     for (const char *p = json; (p = strstr(p, "\\u")) != NULL; p += 2) {
         if ((p[2] == 'd' || p[2] == 'D') && p[3] != '\0' &&
@@ -63,7 +64,8 @@ static inline void fuzz_check_json_text(const char *json, size_t len) {
         }
     }
     json_error_t jerr;
-    json_t *j = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    json_t *j =
+        json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &jerr);
     if (j == NULL && strstr(jerr.text, "NUL byte in object key") != NULL) {
         return;
     }
