@@ -474,6 +474,9 @@ int dlzi_array_copy(const dlz_array *a, dlz_array **out, dlzi_err *err) {
     if (rc != DLZ_OK) {
         return rc;
     }
+    if (a->length == 0) {
+        c->length = c->buflen = 0; /* an empty scalar stays empty (rank 0 means 1 element) */
+    }
     const size_t esz = dtypes[a->dtype].size;
     const unsigned char *src = a->data;
     unsigned char *dst = c->data;

@@ -32,11 +32,20 @@ const char *dlz_strerror(int code) {
     }
 }
 
+void dlzi_err_one_line(char *msg) {
+    for (unsigned char *p = (unsigned char *)msg; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *p = '?';
+        }
+    }
+}
+
 int dlzi_err_vset(dlzi_err *err, int code, const char *fmt, va_list ap) {
     if (err == NULL) {
         return code;
     }
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    dlzi_err_one_line(err->msg);
     err->code = code;
     err->sys = 0;
     return code;
@@ -76,6 +85,7 @@ int dlzi_err_sys(dlzi_err *err, int errnum, const char *fmt, ...) {
     if (n >= 0 && (size_t)n < sizeof err->msg) {
         snprintf(err->msg + n, sizeof err->msg - (size_t)n, ": %s", strerror(errnum));
     }
+    dlzi_err_one_line(err->msg);
     err->code = DLZ_EIO;
     err->sys = errnum;
     return DLZ_EIO;
@@ -123,6 +133,7 @@ void dlzi_err_prefix(dlzi_err *err, const char *fmt, ...) {
     }
     memcpy(err->msg + at, old, ol);
     err->msg[at + ol] = '\0';
+    dlzi_err_one_line(err->msg);
 }
 
 const char *dlzi_quote(const char *s, size_t n, char *buf, size_t cap) {

@@ -49,6 +49,9 @@ void dlzi_err_clear(dlzi_err *err);
    errbuf_size) pair (errbuf may be NULL): err's message, or the code's text
    when err holds none.  Returns rc. */
 int dlzi_err_to_buf(const dlzi_err *err, int rc, char *errbuf, size_t errbuf_size);
+/* Replaces control characters (a newline in a name read from a file...) by
+   '?', so that a message stays one line; the setters above call it. */
+void dlzi_err_one_line(char *msg);
 /* Prefixes the current message with "<prefix>: " (keeps code and errno). */
 void dlzi_err_prefix(dlzi_err *err, const char *fmt, ...) DLZI_PRINTF(2, 3);
 /* n bytes from a file for a message: printable ASCII kept except '\\', other

@@ -168,6 +168,7 @@ static int dfail(dec *d, int code, size_t off, const char *fmt, ...) {
             va_start(ap, fmt);
             vsnprintf(d->errbuf + n, d->errbuf_size - (size_t)n, fmt, ap);
             va_end(ap);
+            dlzi_err_one_line(d->errbuf); /* class and field names come from the stream */
         }
     }
     return code;
