@@ -5,6 +5,7 @@
  * only global state and is touched only when a test armed it. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static long fail_countdown; /* 0: never fail */
@@ -46,6 +47,30 @@ void *dlzi_realloc(void *p, size_t n) {
 
 void dlzi_free(void *p) {
     free(p);
+}
+
+int dlzi_grow(void **arr, size_t *cap, size_t n, size_t size) {
+    if (n < *cap) {
+        return DLZ_OK;
+    }
+    size_t ncap = *cap ? *cap * 2 : 8;
+    if (ncap > SIZE_MAX / size) {
+        return DLZ_ENOMEM;
+    }
+    void *a = dlzi_realloc(*arr, ncap * size);
+    if (a == NULL) {
+        return DLZ_ENOMEM;
+    }
+    *arr = a;
+    *cap = ncap;
+    return DLZ_OK;
+}
+
+void dlzi_str_append(char *buf, size_t cap, const char *s) {
+    size_t at = strlen(buf);
+    if (at + 1 < cap) {
+        snprintf(buf + at, cap - at, "%s", s);
+    }
 }
 
 char *dlzi_strdup(const char *s) {

@@ -66,6 +66,12 @@ void *dlzi_calloc(size_t n, size_t size);
 void *dlzi_realloc(void *p, size_t n);
 void dlzi_free(void *p);
 char *dlzi_strdup(const char *s);
+/* Makes room for item n of *arr (items of size bytes, *cap of them now):
+   doubles the capacity (first: 8) when n reaches it.  DLZ_OK or
+   DLZ_ENOMEM (also when the size would overflow); *arr is kept on failure. */
+int dlzi_grow(void **arr, size_t *cap, size_t n, size_t size);
+/* Appends s to the NUL-terminated text in buf (cap bytes), cut to fit. */
+void dlzi_str_append(char *buf, size_t cap, const char *s);
 /* Test hook: make the n-th allocation from now on fail (n >= 1); 0 disables. */
 void dlzi_alloc_fail_after(long n);
 
@@ -729,6 +735,8 @@ typedef struct dlzi_config_ref {
 /* Resolves a layer (a "layer" of confs or layerConf) or a vertex object;
    malformed objects fail with messages naming @p where ("layer 1"). */
 int dlzi_config_layer(const json_t *layer, const char *where, dlzi_config_ref *out, dlzi_err *err);
+/* Records "configuration.json: <message>" with @p code; returns code. */
+int dlzi_config_fail(dlzi_err *err, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
 int dlzi_config_vertex(const json_t *vertex, const char *where, dlzi_config_ref *out,
                        dlzi_err *err);
 

@@ -66,34 +66,6 @@ static int oom(nctx *c) {
     return dlzi_err_set(c->err, DLZ_ENOMEM, "out of memory");
 }
 
-static int nfail(nctx *c, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
-
-static int nfail(nctx *c, int code, const char *fmt, ...) {
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return dlzi_err_set(c->err, code, "configuration.json: %s", msg);
-}
-
-static int grow(void **arr, size_t *cap, size_t n, size_t size) {
-    if (n < *cap) {
-        return DLZ_OK;
-    }
-    size_t ncap = *cap ? *cap * 2 : 8;
-    if (ncap > SIZE_MAX / size) {
-        return DLZ_ENOMEM;
-    }
-    void *a = dlzi_realloc(*arr, ncap * size);
-    if (a == NULL) {
-        return DLZ_ENOMEM;
-    }
-    *arr = a;
-    *cap = ncap;
-    return DLZ_OK;
-}
-
 static int note_unknown(nctx *c, nnode *nd, const char *fmt, ...) DLZI_PRINTF(3, 4);
 
 /* Adds an entry to the node's unknown list. */
@@ -104,8 +76,8 @@ static int note_unknown(nctx *c, nnode *nd, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     char *s = dlzi_strdup(msg);
-    if (s == NULL ||
-        grow((void **)&nd->unknown, &nd->cap_unknown, nd->nunknown, sizeof *nd->unknown) != 0) {
+    if (s == NULL || dlzi_grow((void **)&nd->unknown, &nd->cap_unknown, nd->nunknown,
+                               sizeof *nd->unknown) != 0) {
         dlzi_free(s);
         return oom(c);
     }
@@ -134,7 +106,7 @@ static nattr *attr_slot(nctx *c, nnode *nd, const char *name) {
     }
     char *copy = dlzi_strdup(name);
     if (copy == NULL ||
-        grow((void **)&nd->attrs, &nd->cap_attrs, nd->nattrs, sizeof *nd->attrs) != 0) {
+        dlzi_grow((void **)&nd->attrs, &nd->cap_attrs, nd->nattrs, sizeof *nd->attrs) != 0) {
         dlzi_free(copy);
         oom(c);
         return NULL;
@@ -696,15 +668,11 @@ static int layer_defaults(nctx *c, nnode *nd, unsigned fam) {
 
 #define MAX_DEPTH 8
 
-static void type_append(char *type, size_t cap, const char *s) {
-    size_t at = strlen(type);
-    snprintf(type + at, cap - at, "%s", s);
-}
-
 /* Reads layer object L into nd, appending its type name to type. */
 static int read_layer(nctx *c, nnode *nd, const json_t *L, char *type, size_t cap, int depth) {
     if (depth > MAX_DEPTH) {
-        return nfail(c, DLZ_EFORMAT, "%s: layer wrappers nested too deeply", c->where);
+        return dlzi_config_fail(c->err, DLZ_EFORMAT, "%s: layer wrappers nested too deeply",
+                                c->where);
     }
     dlzi_config_ref ref;
     int rc = dlzi_config_layer(L, c->where, &ref, c->err);
@@ -712,7 +680,7 @@ static int read_layer(nctx *c, nnode *nd, const json_t *L, char *type, size_t ca
         return rc;
     }
     const char *simple = ref.simple != NULL ? ref.simple : dlzi_config_simple_name(ref.cls);
-    type_append(type, cap, simple);
+    dlzi_str_append(type, cap, simple);
     if (ref.simple == NULL) {
         nd->known = 0;
         dlzi_free(nd->base_type);
@@ -737,12 +705,12 @@ static int read_layer(nctx *c, nnode *nd, const json_t *L, char *type, size_t ca
         inner = json_object_get(ref.fields, field);
     }
     if (inner == NULL || json_is_null(inner)) {
-        return nfail(c, DLZ_EFORMAT, "%s (%s): '%s' (the wrapped layer) is missing", c->where,
-                     simple, ref.inner[0]);
+        return dlzi_config_fail(c->err, DLZ_EFORMAT, "%s (%s): '%s' (the wrapped layer) is missing",
+                                c->where, simple, ref.inner[0]);
     }
-    type_append(type, cap, "(");
+    dlzi_str_append(type, cap, "(");
     rc = read_layer(c, nd, inner, type, cap, depth + 1);
-    type_append(type, cap, ")");
+    dlzi_str_append(type, cap, ")");
     const char *const skip[] = {ref.inner[0], ref.inner[1], "nin", "nout", "nIn", "nOut", NULL};
     if (rc == DLZ_OK) {
         rc = read_fields(c, nd, ref.fields, skip);
@@ -787,7 +755,8 @@ static int read_preprocessor(nctx *c, nnode *nd, const json_t *pp) {
     const json_t *fields = pp;
     const char *name = json_is_object(pp) ? dlzi_config_type_of(pp, &fields) : NULL;
     if (name == NULL) {
-        return nfail(c, DLZ_EFORMAT, "%s: the input preprocessor has no type", c->where);
+        return dlzi_config_fail(c->err, DLZ_EFORMAT, "%s: the input preprocessor has no type",
+                                c->where);
     }
     const json_t *jc = json_object_get(pp, "@class");
     int known = json_is_string(jc) &&
@@ -868,7 +837,7 @@ static int layer_node(nctx *c, nnode *nd, const json_t *L, int frozen) {
     }
     int rc = read_layer(c, nd, L, type, sizeof type, 0);
     if (rc == DLZ_OK && frozen) {
-        type_append(type, sizeof type, ")");
+        dlzi_str_append(type, sizeof type, ")");
         rc = set_int(c, nd, "frozen", DLZ_ATTR_BOOL, 1);
     }
     dlzi_config_ref ref;
@@ -882,7 +851,7 @@ static int build_mln(nctx *c, const json_t *root) {
     const json_t *confs = json_object_get(root, "confs");
     const json_t *pre = json_object_get(root, "inputPreProcessors");
     if (!json_is_array(confs)) {
-        return nfail(c, DLZ_EFORMAT, "'confs' is not an array");
+        return dlzi_config_fail(c->err, DLZ_EFORMAT, "'confs' is not an array");
     }
     size_t n = json_array_size(confs);
     c->net->nodes = dlzi_calloc(n + 1, sizeof *c->net->nodes);
@@ -894,7 +863,7 @@ static int build_mln(nctx *c, const json_t *root) {
         const json_t *L = json_is_object(conf) ? json_object_get(conf, "layer") : NULL;
         snprintf(c->where, sizeof c->where, "layer %zu", i);
         if (L == NULL || json_is_null(L)) {
-            return nfail(c, DLZ_EFORMAT, "%s: 'layer' is missing", c->where);
+            return dlzi_config_fail(c->err, DLZ_EFORMAT, "%s: 'layer' is missing", c->where);
         }
         char name[32], prev[32];
         snprintf(name, sizeof name, "%zu", i);
@@ -932,7 +901,8 @@ static int build_mln(nctx *c, const json_t *root) {
 /* A vertex object as node nd. */
 static int vertex_node(nctx *c, nnode *nd, const json_t *v, int frozen, int depth) {
     if (depth > MAX_DEPTH) {
-        return nfail(c, DLZ_EFORMAT, "%s: vertex wrappers nested too deeply", c->where);
+        return dlzi_config_fail(c->err, DLZ_EFORMAT, "%s: vertex wrappers nested too deeply",
+                                c->where);
     }
     dlzi_config_ref ref;
     int rc = dlzi_config_vertex(v, c->where, &ref, c->err);
@@ -944,7 +914,8 @@ static int vertex_node(nctx *c, nnode *nd, const json_t *v, int frozen, int dept
         const json_t *lc = json_object_get(ref.fields, "layerConf");
         const json_t *L = json_is_object(lc) ? json_object_get(lc, "layer") : NULL;
         if (L == NULL || json_is_null(L)) {
-            return nfail(c, DLZ_EFORMAT, "%s (LayerVertex): 'layerConf' has no 'layer'", c->where);
+            return dlzi_config_fail(c->err, DLZ_EFORMAT,
+                                    "%s (LayerVertex): 'layerConf' has no 'layer'", c->where);
         }
         dlzi_free(nd->layer_name);
         const char *ln = dlzi_config_layer_name(L);
@@ -958,7 +929,8 @@ static int vertex_node(nctx *c, nnode *nd, const json_t *v, int frozen, int dept
     if (ref.simple != NULL && strcmp(simple, "FrozenVertex") == 0) {
         const json_t *under = json_object_get(ref.fields, "underlying");
         if (under == NULL || json_is_null(under)) {
-            return nfail(c, DLZ_EFORMAT, "%s (FrozenVertex): 'underlying' is missing", c->where);
+            return dlzi_config_fail(c->err, DLZ_EFORMAT,
+                                    "%s (FrozenVertex): 'underlying' is missing", c->where);
         }
         return vertex_node(c, nd, under, 1, depth + 1);
     }
@@ -990,7 +962,7 @@ static int name_list(nctx *c, const json_t *list, const char *what, const char *
         return DLZ_OK;
     }
     if (!json_is_array(list)) {
-        return nfail(c, DLZ_EFORMAT, "%s is not an array", what);
+        return dlzi_config_fail(c->err, DLZ_EFORMAT, "%s is not an array", what);
     }
     *out = dlzi_calloc(json_array_size(list) + 1, sizeof **out);
     if (*out == NULL) {
@@ -999,7 +971,7 @@ static int name_list(nctx *c, const json_t *list, const char *what, const char *
     for (size_t i = 0; i < json_array_size(list); i++) {
         const json_t *s = json_array_get(list, i);
         if (!json_is_string(s)) {
-            return nfail(c, DLZ_EFORMAT, "%s: item %zu is not a string", what, i);
+            return dlzi_config_fail(c->err, DLZ_EFORMAT, "%s: item %zu is not a string", what, i);
         }
         (*out)[(*n)++] = json_string_value(s);
     }
@@ -1073,8 +1045,9 @@ static int build_cg(nctx *c, const json_t *root) {
             k++;
         }
         if (k == c->net->n) {
-            rc = nfail(c, DLZ_EFORMAT, "'networkOutputs' names '%.100s', which is not a vertex",
-                       names[i]);
+            rc = dlzi_config_fail(c->err, DLZ_EFORMAT,
+                                  "'networkOutputs' names '%.100s', which is not a vertex",
+                                  names[i]);
         }
     }
     if (rc == DLZ_OK) {
@@ -1526,7 +1499,7 @@ int dlzi_network_parse(const char *json, size_t len, const dlzi_json_budget *bud
     if (net == NULL) {
         rc = oom(&c);
     } else if (!json_is_object(root)) {
-        rc = nfail(&c, DLZ_EFORMAT, "expected a JSON object at the top level");
+        rc = dlzi_config_fail(c.err, DLZ_EFORMAT, "expected a JSON object at the top level");
     } else if (json_object_get(root, "confs") != NULL) {
         net->kind = DLZ_KIND_MULTILAYER;
         rc = build_mln(&c, root);
@@ -1534,8 +1507,9 @@ int dlzi_network_parse(const char *json, size_t len, const dlzi_json_budget *bud
         net->kind = DLZ_KIND_GRAPH;
         rc = build_cg(&c, root);
     } else {
-        rc = nfail(&c, DLZ_EFORMAT,
-                   "neither a MultiLayerNetwork ('confs') nor a ComputationGraph ('vertices')");
+        rc = dlzi_config_fail(
+            c.err, DLZ_EFORMAT,
+            "neither a MultiLayerNetwork ('confs') nor a ComputationGraph ('vertices')");
     }
     if (rc == DLZ_OK) {
         net->input_shapes = dlzi_calloc(net->ninputs + 1, sizeof *net->input_shapes);

@@ -119,16 +119,16 @@ typedef struct usrc {
     int frozen;         /* every parameter uses NoOp */
 } usrc;
 
-static int fail(bctx *c, int code, const char *fmt, ...) DLZI_PRINTF(3, 4);
-
-static int fail(bctx *c, int code, const char *fmt, ...) {
+int dlzi_config_fail(dlzi_err *err, int code, const char *fmt, ...) {
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return dlzi_err_set(c->err, code, "configuration.json: %s", msg);
+    return dlzi_err_set(err, code, "configuration.json: %s", msg);
 }
+
+#define fail(c, ...) dlzi_config_fail((c)->err, __VA_ARGS__)
 
 static int oom(bctx *c) {
     return dlzi_err_set(c->err, DLZ_ENOMEM, "out of memory");
@@ -505,20 +505,7 @@ static int unwrap_layer(bctx *c, const json_t *L, ulayer *u) {
 /* Table building                                                            */
 
 static int grow(bctx *c, void **arr, size_t *cap, size_t n, size_t size) {
-    if (n < *cap) {
-        return DLZ_OK;
-    }
-    size_t ncap = *cap ? *cap * 2 : 16;
-    if (ncap > SIZE_MAX / size) {
-        return oom(c);
-    }
-    void *a = dlzi_realloc(*arr, ncap * size);
-    if (a == NULL) {
-        return oom(c);
-    }
-    *arr = a;
-    *cap = ncap;
-    return DLZ_OK;
+    return dlzi_grow(arr, cap, n, size) == DLZ_OK ? DLZ_OK : oom(c);
 }
 
 static char *xstrdup(bctx *c, const char *s) {
@@ -1217,11 +1204,6 @@ static int build_attention(bctx *c, const lbuild *b) {
 
 static int build_layer(bctx *c, const lbuild *in, const json_t *L);
 
-static void type_append(char *type, size_t typecap, const char *s) {
-    size_t at = strlen(type);
-    snprintf(type + at, typecap - at, "%s", s);
-}
-
 /* Builds layer object L, wrapped by b, one level deeper. */
 static int build_nested(bctx *c, const lbuild *b, const json_t *L, const char *prefix,
                         const usrc *upd, int frozen, char *type, size_t typecap) {
@@ -1285,9 +1267,9 @@ static int build_wrapper(bctx *c, const lbuild *b) {
                     k->simple, k->inner[0]);
     }
     int frozen = b->frozen || (k->flags & LK_FREEZES) != 0;
-    type_append(b->type, b->typecap, "(");
+    dlzi_str_append(b->type, b->typecap, "(");
     int rc = build_nested(c, b, inner, b->prefix, b->upd, frozen, b->type, b->typecap);
-    type_append(b->type, b->typecap, ")");
+    dlzi_str_append(b->type, b->typecap, ")");
     return rc;
 }
 
@@ -1310,9 +1292,9 @@ static int build_bidirectional(bctx *c, const lbuild *b) {
     }
     snprintf(pf, sizeof pf, "%sf", b->prefix);
     snprintf(pb, sizeof pb, "%sb", b->prefix);
-    type_append(b->type, b->typecap, "(");
+    dlzi_str_append(b->type, b->typecap, "(");
     int rc = build_nested(c, b, fwd, pf, bu, b->frozen, b->type, b->typecap);
-    type_append(b->type, b->typecap, ")");
+    dlzi_str_append(b->type, b->typecap, ")");
     if (rc == DLZ_OK) {
         char scratch[256] = "";
         rc = build_nested(c, b, bwd, pb, bu, b->frozen, scratch, sizeof scratch);
@@ -1389,14 +1371,14 @@ static int build_layer(bctx *c, const lbuild *in, const json_t *L) {
     if (ul.kind == NULL) {
         rc = build_assumed(c, &b, &ul);
         if (rc != DLZ_ENOTFOUND) {
-            type_append(b.type, b.typecap, simple_name(ul.cls));
+            dlzi_str_append(b.type, b.typecap, simple_name(ul.cls));
             return rc;
         }
         return fail(c, DLZ_EUNSUPPORTED,
                     "%s (class %.200s): unknown layer type; parameter layout unknown", c->where,
                     ul.cls);
     }
-    type_append(b.type, b.typecap, ul.kind->simple);
+    dlzi_str_append(b.type, b.typecap, ul.kind->simple);
     return ul.kind->build(c, &b);
 }
 
@@ -1463,7 +1445,7 @@ static int build_entry(bctx *c, const char *name, const char *layer_name, int64_
         return rc;
     }
     if (frozen) {
-        type_append(type, sizeof type, ")");
+        dlzi_str_append(type, sizeof type, ")");
     }
     ulayer ul;
     rc = unwrap_layer(c, L, &ul);
