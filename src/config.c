@@ -97,6 +97,15 @@ static place member_place(place pl, const char *key, size_t n) {
     }
 }
 
+/* After an item of an object or array: past the spaces and a comma. */
+static void next_item(walker *w) {
+    skip_ws(w);
+    if (*w->p == ',') {
+        w->p++;
+        skip_ws(w);
+    }
+}
+
 static int walk_object(walker *w, place pl) {
     w->p++; /* '{' */
     skip_ws(w);
@@ -122,11 +131,7 @@ static int walk_object(walker *w, place pl) {
                 return rc;
             }
         }
-        skip_ws(w);
-        if (*w->p == ',') {
-            w->p++;
-            skip_ws(w);
-        }
+        next_item(w);
     }
     w->p++;
     return DLZ_OK;
@@ -140,11 +145,7 @@ static int walk_array(walker *w, place pl) {
         if (rc != DLZ_OK) {
             return rc;
         }
-        skip_ws(w);
-        if (*w->p == ',') {
-            w->p++;
-            skip_ws(w);
-        }
+        next_item(w);
     }
     w->p++;
     return DLZ_OK;

@@ -69,6 +69,24 @@ static int count_node(scan *s) {
     return DLZ_OK;
 }
 
+/* The character of a one-letter escape (\" \\ \/ \b \f \n \r \t). */
+static uint32_t simple_escape(unsigned e) {
+    switch (e) {
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default: /* '"', '\\', '/' */
+        return e;
+    }
+}
+
 static int hex4(const unsigned char *p, uint32_t *v) {
     *v = 0;
     for (int i = 0; i < 4; i++) {
@@ -143,22 +161,12 @@ static int scan_string(scan *s, int is_key, char *key, size_t cap, size_t *keyle
             case '"':
             case '\\':
             case '/':
-                cp = e;
-                break;
             case 'b':
-                cp = '\b';
-                break;
             case 'f':
-                cp = '\f';
-                break;
             case 'n':
-                cp = '\n';
-                break;
             case 'r':
-                cp = '\r';
-                break;
             case 't':
-                cp = '\t';
+                cp = simple_escape(e);
                 break;
             case 'u':
                 if (s->end - s->p < 4 || hex4(s->p, &cp) != 0) {
@@ -442,21 +450,6 @@ static int build_string(builder *b, char **out, size_t *len) {
         b->p += 2;
         uint32_t cp;
         switch (e) {
-        case 'b':
-            cp = '\b';
-            break;
-        case 'f':
-            cp = '\f';
-            break;
-        case 'n':
-            cp = '\n';
-            break;
-        case 'r':
-            cp = '\r';
-            break;
-        case 't':
-            cp = '\t';
-            break;
         case 'u':
             hex4((const unsigned char *)b->p, &cp);
             b->p += 4;
@@ -467,8 +460,8 @@ static int build_string(builder *b, char **out, size_t *len) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             }
             break;
-        default: /* '"', '\\', '/' */
-            cp = (unsigned char)e;
+        default: /* checked by the scan: one of "\\/bfnrt */
+            cp = simple_escape((unsigned char)e);
         }
         key_put(d, SIZE_MAX, &n, cp); /* never longer than its escape */
     }
