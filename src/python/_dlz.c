@@ -1888,12 +1888,161 @@ static PyObject *py_version(PyObject *self, PyObject *unused) {
     return PyUnicode_FromString(dlz_version());
 }
 
+/* ---- network description ------------------------------------------------- */
+
+/* None when nothing is known, else {"shape": (dims, -1 unknown), "format"}. */
+static PyObject *net_shape(const dlz_net_shape *sh) {
+    if (sh->rank == 0) {
+        Py_RETURN_NONE;
+    }
+    PyObject *dims = PyTuple_New(sh->rank);
+    for (int k = 0; dims != NULL && k < sh->rank; k++) {
+        PyObject *d = PyLong_FromLongLong((long long)sh->dims[k]);
+        if (d == NULL) {
+            Py_CLEAR(dims);
+            break;
+        }
+        PyTuple_SET_ITEM(dims, k, d);
+    }
+    return dims == NULL ? NULL : Py_BuildValue("{s:N,s:s}", "shape", dims, "format", sh->format);
+}
+
+static PyObject *net_attr_value(const dlz_net_attr *a) {
+    switch (a->type) {
+    case DLZ_ATTR_INT:
+        return PyLong_FromLongLong((long long)a->ints[0]);
+    case DLZ_ATTR_BOOL:
+        return PyBool_FromLong(a->ints[0] != 0);
+    case DLZ_ATTR_REAL:
+        return PyFloat_FromDouble(a->reals[0]);
+    case DLZ_ATTR_TEXT:
+        return PyUnicode_DecodeUTF8(a->text, (Py_ssize_t)strlen(a->text), "replace");
+    case DLZ_ATTR_INTS:
+    case DLZ_ATTR_REALS: {
+        PyObject *t = PyTuple_New((Py_ssize_t)a->count);
+        for (size_t k = 0; t != NULL && k < a->count; k++) {
+            PyObject *v = a->type == DLZ_ATTR_INTS ? PyLong_FromLongLong((long long)a->ints[k])
+                                                   : PyFloat_FromDouble(a->reals[k]);
+            if (v == NULL) {
+                Py_CLEAR(t);
+                break;
+            }
+            PyTuple_SET_ITEM(t, (Py_ssize_t)k, v);
+        }
+        return t;
+    }
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *str_list(size_t n, const char *(*get)(const dlz_network *, size_t),
+                          const dlz_network *net) {
+    PyObject *l = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; l != NULL && i < n; i++) {
+        PyObject *v = PyUnicode_DecodeUTF8(get(net, i), (Py_ssize_t)strlen(get(net, i)), "replace");
+        if (v == NULL) {
+            Py_CLEAR(l);
+            break;
+        }
+        PyList_SET_ITEM(l, (Py_ssize_t)i, v);
+    }
+    return l;
+}
+
+/* One node as a dict (see Model.network). */
+static PyObject *net_node(const dlz_network *net, size_t i) {
+    dlz_net_node nd;
+    if (dlz_network_node(net, i, &nd) != DLZ_OK) {
+        return raise_code(DLZ_EMISUSE, "network node out of range", 0);
+    }
+    PyObject *inputs = PyList_New((Py_ssize_t)nd.input_count);
+    for (size_t k = 0; inputs != NULL && k < nd.input_count; k++) {
+        PyObject *v =
+            PyUnicode_DecodeUTF8(nd.inputs[k], (Py_ssize_t)strlen(nd.inputs[k]), "replace");
+        if (v == NULL) {
+            Py_CLEAR(inputs);
+            break;
+        }
+        PyList_SET_ITEM(inputs, (Py_ssize_t)k, v);
+    }
+    PyObject *attrs = inputs != NULL ? PyDict_New() : NULL;
+    for (size_t k = 0; attrs != NULL && k < nd.attr_count; k++) {
+        dlz_net_attr a;
+        PyObject *v = NULL;
+        if (dlz_network_attr(net, i, k, &a) != DLZ_OK || (v = net_attr_value(&a)) == NULL ||
+            PyDict_SetItemString(attrs, a.name, v) != 0) {
+            Py_XDECREF(v);
+            Py_CLEAR(attrs);
+            break;
+        }
+        Py_DECREF(v);
+    }
+    PyObject *unknown = attrs != NULL ? PyList_New((Py_ssize_t)nd.unknown_count) : NULL;
+    for (size_t k = 0; unknown != NULL && k < nd.unknown_count; k++) {
+        const char *u = dlz_network_unknown(net, i, k);
+        PyObject *v = PyUnicode_DecodeUTF8(u, (Py_ssize_t)strlen(u), "replace");
+        if (v == NULL) {
+            Py_CLEAR(unknown);
+            break;
+        }
+        PyList_SET_ITEM(unknown, (Py_ssize_t)k, v);
+    }
+    if (unknown == NULL) {
+        Py_XDECREF(inputs);
+        Py_XDECREF(attrs);
+        return NULL;
+    }
+    return Py_BuildValue("{s:s,s:z,s:L,s:s,s:s,s:s,s:O,s:z,s:N,s:N,s:N,s:N,s:N}", "name", nd.name,
+                         "layer_name", nd.layer_name, "index", (long long)nd.index, "type", nd.type,
+                         "base_type", nd.base_type, "class_name", nd.class_name, "known",
+                         nd.known ? Py_True : Py_False, "preprocessor", nd.preprocessor, "inputs",
+                         inputs, "attrs", attrs, "unknown", unknown, "in_shape",
+                         net_shape(&nd.in_shape), "out_shape", net_shape(&nd.out_shape));
+}
+
+/* network(config_bytes) -> {"kind", "inputs", "outputs", "nodes"} */
+static PyObject *py_network(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer buf;
+    if (!PyArg_ParseTuple(args, "y*", &buf)) {
+        return NULL;
+    }
+    char err[ERRLEN];
+    dlz_network *net = NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS rc = dlz_network_parse(buf.buf, (size_t)buf.len, &net, err, sizeof err);
+    Py_END_ALLOW_THREADS PyBuffer_Release(&buf);
+    if (rc != DLZ_OK) {
+        return raise_code(rc, err, 0);
+    }
+    size_t n = dlz_network_node_count(net);
+    PyObject *nodes = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; nodes != NULL && i < n; i++) {
+        PyObject *v = net_node(net, i);
+        if (v == NULL) {
+            Py_CLEAR(nodes);
+            break;
+        }
+        PyList_SET_ITEM(nodes, (Py_ssize_t)i, v);
+    }
+    PyObject *r = NULL;
+    if (nodes != NULL) {
+        r = Py_BuildValue(
+            "{s:s,s:N,s:N,s:N}", "kind", dlz_kind_name(dlz_network_kind(net)), "inputs",
+            str_list(dlz_network_input_count(net), dlz_network_input, net), "outputs",
+            str_list(dlz_network_output_count(net), dlz_network_output, net), "nodes", nodes);
+    }
+    dlz_network_free(net);
+    return r;
+}
+
 static PyMethodDef module_methods[] = {
     {"set_error_factory", set_error_factory, METH_O, NULL},
     {"version", py_version, METH_NOARGS, NULL},
     {"array_new", py_array_new, METH_VARARGS, NULL},
     {"open_archive", py_open_archive, METH_VARARGS, NULL},
     {"params_parse", py_params_parse, METH_VARARGS, NULL},
+    {"network", py_network, METH_VARARGS, NULL},
     {"normalizer_decode", py_normalizer_decode, METH_VARARGS, NULL},
     {"normalizer_new", py_normalizer_new, METH_VARARGS, NULL},
     {"value_decode", py_value_decode, METH_VARARGS, NULL},
@@ -1932,6 +2081,7 @@ PyMODINIT_FUNC PyInit__dlz(void) {
         PyModule_AddIntConstant(m, "EXPORT_UPDATER", DLZ_EXPORT_UPDATER) ||
         PyModule_AddIntConstant(m, "FORMAT_SAFETENSORS", DLZ_EXPORT_SAFETENSORS) ||
         PyModule_AddIntConstant(m, "FORMAT_NPZ", DLZ_EXPORT_NPZ) ||
+        PyModule_AddIntConstant(m, "FORMAT_ONNX", DLZ_EXPORT_ONNX) ||
         PyModule_AddIntConstant(m, "FORMAT_ND4J", DLZ_EXPORT_ND4J) ||
         PyModule_AddIntConstant(m, "FORMAT_ND4J_JAVACPP", DLZ_EXPORT_ND4J_JAVACPP) ||
         PyModule_AddIntConstant(m, "EXPORT_NORMALIZER", DLZ_EXPORT_NORMALIZER) ||

@@ -589,6 +589,7 @@ class Model:
         self._updater_state = None
         self._object_keys = keys
         self._table = None
+        self._network = None
         self._params = None
         self._normalizer = False
         self._objects = None
@@ -605,6 +606,19 @@ class Model:
         if self._config is None:
             self._config = json.loads(self.config_json)
         return self._config
+
+    @property
+    def network(self):
+        """The layer and graph description of the library (dlz_network_*):
+        {"kind", "inputs", "outputs", "nodes"}, each node a dict with
+        "name", "layer_name", "index", "type", "base_type", "class_name",
+        "known", "preprocessor", "inputs" (names, in order), "attrs" (name:
+        int, float, bool, str or a tuple), "unknown" (fields and classes not
+        understood, by name), "in_shape" and "out_shape" (None, or
+        {"shape": batch-first dims with -1 where unknown, "format"})."""
+        if self._network is None:
+            self._network = _dlz.network(self._config_raw)
+        return self._network
 
     # parameters -------------------------------------------------------
     def _get_table(self):
@@ -717,6 +731,13 @@ class Model:
     def to_npz(self, path=None, *, updater=False, normalizer=False):
         """As to_safetensors(), a NumPy .npz archive (numpy.load reads it)."""
         return self._export(path, _dlz.FORMAT_NPZ, updater, normalizer)
+
+    def to_onnx(self, path=None):
+        """The network as an ONNX model (opset 17), as `dlz export --format
+        onnx` writes it: to @path (atomically) or, without one, the bytes.
+        A layer the exporter does not translate exactly raises
+        UnsupportedError naming it."""
+        return self._export(path, _dlz.FORMAT_ONNX, False, False)
 
     # lifetime ---------------------------------------------------------
     def close(self):
